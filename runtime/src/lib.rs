@@ -1,0 +1,26 @@
+//! The runtime of gradgen.
+//!
+//! Generated derivative code calls into this crate through the facade
+//! (`::gradgen::__private`); users meet it through `gradgen::prelude`: the
+//! [`Parameters`] tree that optimizers and checkpoints are written against,
+//! and the [`Differentiable`] trait that says what the gradient of a value is.
+#![warn(missing_docs)]
+
+pub use ndarray;
+pub use num_traits;
+
+mod params;
+mod real;
+mod value;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use params::Parameters;
+pub use real::Real;
+pub use value::{Differentiable, Grad};
+
+/// The names a program that uses gradgen needs: `use gradgen::prelude::*;`.
+pub mod prelude {
+    pub use crate::{Differentiable, Grad, Parameters, Real};
+}

@@ -1,0 +1,99 @@
+//! What the gradient of a value is.
+
+/// A value a generated derivative can differentiate with respect to.
+///
+/// `Tangent` is the type of its gradient. It looks like what it
+/// differentiates, as `.grad` does in PyTorch: the tangent of a scalar is a
+/// scalar, of a `[f64; 4]` a `[f64; 4]`, of a slice a `Vec`, and of a struct
+/// deriving [`Parameters`](crate::Parameters) the struct itself. Generated
+/// code relies on the tangent having the same fields and indices as the
+/// value, so that the adjoint of `p.beta[0]` is `d_p.beta[0]`.
+///
+/// A reference differentiates as what it refers to: the gradient of a
+/// `&Toy` argument is a `Toy`.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a differentiable value",
+    label = "gradgen cannot differentiate with respect to this argument",
+    note = "derive `Parameters` for your own types, or leave the argument out of the gradient with `#[differentiable(wrt(...))]`"
+)]
+pub trait Differentiable {
+    /// The type of the gradient of a value of this type.
+    type Tangent;
+
+    /// A gradient of zeros shaped like `self`.
+    fn zero_tangent(&self) -> Self::Tangent;
+}
+
+/// The gradient type of `T`: `Grad<Toy>` is `Toy`, `Grad<[f64]>` is `Vec<f64>`.
+pub type Grad<T> = <T as Differentiable>::Tangent;
+
+macro_rules! scalar_tangent {
+    ($($t:ty),*) => {$(
+        impl Differentiable for $t {
+            type Tangent = $t;
+            #[inline]
+            fn zero_tangent(&self) -> $t {
+                0.0
+            }
+        }
+    )*};
+}
+scalar_tangent!(f32, f64);
+
+impl<T: Differentiable + ?Sized> Differentiable for &T {
+    type Tangent = T::Tangent;
+    #[inline]
+    fn zero_tangent(&self) -> T::Tangent {
+        (**self).zero_tangent()
+    }
+}
+
+impl<T: Differentiable + ?Sized> Differentiable for Box<T> {
+    type Tangent = T::Tangent;
+    #[inline]
+    fn zero_tangent(&self) -> T::Tangent {
+        (**self).zero_tangent()
+    }
+}
+
+impl<T: Differentiable, const N: usize> Differentiable for [T; N] {
+    type Tangent = [T::Tangent; N];
+    #[inline]
+    fn zero_tangent(&self) -> Self::Tangent {
+        std::array::from_fn(|i| self[i].zero_tangent())
+    }
+}
+
+impl<T: Differentiable> Differentiable for [T] {
+    type Tangent = Vec<T::Tangent>;
+    fn zero_tangent(&self) -> Self::Tangent {
+        self.iter().map(Differentiable::zero_tangent).collect()
+    }
+}
+
+impl<T: Differentiable> Differentiable for Vec<T> {
+    type Tangent = Vec<T::Tangent>;
+    fn zero_tangent(&self) -> Self::Tangent {
+        self.as_slice().zero_tangent()
+    }
+}
+
+macro_rules! tuple_tangent {
+    ($(($($t:ident $i:tt),+))*) => {$(
+        impl<$($t: Differentiable),+> Differentiable for ($($t,)+) {
+            type Tangent = ($($t::Tangent,)+);
+            #[inline]
+            fn zero_tangent(&self) -> Self::Tangent {
+                ($(self.$i.zero_tangent(),)+)
+            }
+        }
+    )*};
+}
+tuple_tangent! {
+    (A 0)
+    (A 0, B 1)
+    (A 0, B 1, C 2)
+    (A 0, B 1, C 2, D 3)
+    (A 0, B 1, C 2, D 3, E 4)
+    (A 0, B 1, C 2, D 3, E 4, F 5)
+}
