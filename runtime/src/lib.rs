@@ -15,6 +15,7 @@ mod value;
 
 #[doc(hidden)]
 pub mod __private;
+pub mod optim;
 
 pub use params::Parameters;
 pub use real::Real;
