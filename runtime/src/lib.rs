@@ -15,6 +15,8 @@ mod value;
 
 #[doc(hidden)]
 pub mod __private;
+#[cfg(feature = "plot")]
+pub mod plot;
 pub mod optim;
 
 pub use params::Parameters;
