@@ -15,6 +15,7 @@ mod value;
 
 #[doc(hidden)]
 pub mod __private;
+pub mod data;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod optim;
