@@ -19,6 +19,7 @@ pub mod data;
 #[cfg(feature = "plot")]
 pub mod plot;
 pub mod optim;
+pub mod schedule;
 
 pub use params::Parameters;
 pub use real::Real;

@@ -4,6 +4,7 @@
 use gradgen_runtime::optim::{
     Adam, Momentum, MomentumForm, Nesterov, NesterovForm, NormalizedGradient, Optimizer, Sgd,
 };
+use gradgen_runtime::schedule::{Schedule, StepDecay};
 use serde_json::Value;
 
 fn oracles() -> Value {
@@ -260,4 +261,44 @@ fn runs_on_the_lecture_notebook_function() {
         "adam_udl_notebook_defaults_60steps",
         run(adam, start, 60, udl_6_5, |_| None),
     );
+}
+
+#[test]
+fn step_decay_schedule() {
+    let case = quadratic_case();
+    let decay = StepDecay {
+        every: 25,
+        factor: 0.5,
+    };
+    let adam = Adam {
+        lr: 0.1,
+        beta1: 0.9,
+        beta2: 0.999,
+        eps: 1e-8,
+    };
+    for name in [
+        "gd_steplr",
+        "torch_sgd_steplr",
+        "adam_udl_steplr",
+        "torch_adam_steplr",
+    ] {
+        let run_case = &case["runs"][name];
+        let lr0 = run_case["hyperparameters"]["lr"].as_f64().unwrap();
+        let rates = run_case["lr_per_step"].as_array().unwrap();
+        for (t, rate) in rates.iter().enumerate() {
+            assert_eq!(
+                decay.lr(lr0, t),
+                rate.as_f64().unwrap(),
+                "{name}: lr at step {t}"
+            );
+        }
+        let expected = points(&run_case["phi"]);
+        let lr_at = |t| Some(decay.lr(lr0, t));
+        let actual = if name.contains("adam") {
+            run(adam, [-3.0, 1.0], 100, quadratic, lr_at)
+        } else {
+            run(Sgd { lr: lr0 }, [-3.0, 1.0], 100, quadratic, lr_at)
+        };
+        assert_trajectory(&actual, &expected, 1e-12, name);
+    }
 }
