@@ -275,11 +275,14 @@ impl LineChart {
         for (i, s) in self.series.iter().enumerate() {
             let colour = series_colour(i);
             let points: Vec<(f64, f64)> = s.xs().into_iter().zip(s.ys.iter().copied()).collect();
+            // Segment by segment, with a dot on each join: a thick polyline
+            // gets spikes at sharp turns, which noisy curves have.
             chart
-                .draw_series(LineSeries::new(
-                    points.iter().copied(),
-                    colour.stroke_width(3),
-                ))
+                .draw_series(
+                    points
+                        .windows(2)
+                        .map(|w| PathElement::new(w.to_vec(), colour.stroke_width(3))),
+                )
                 .map_err(render_err)?
                 .label(s.label.as_str())
                 .legend(move |(x, y)| {
@@ -287,11 +290,18 @@ impl LineChart {
                         + PathElement::new(vec![(-12, 0), (12, 0)], colour.stroke_width(3))
                         + Circle::new((0, 0), 4, colour.filled())
                 });
-            if points.len() <= MAX_MARKED_POINTS {
-                chart
-                    .draw_series(points.iter().map(|&p| Circle::new(p, 4, colour.filled())))
-                    .map_err(render_err)?;
-            }
+            let radius = if points.len() <= MAX_MARKED_POINTS {
+                4
+            } else {
+                1
+            };
+            chart
+                .draw_series(
+                    points
+                        .iter()
+                        .map(|&p| Circle::new(p, radius, colour.filled())),
+                )
+                .map_err(render_err)?;
         }
         chart
             .configure_series_labels()

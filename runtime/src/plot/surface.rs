@@ -356,13 +356,12 @@ impl Picture for Surface<'_> {
         let bounds = ((x0, x1), (y0, y1));
         for (k, track) in self.paths.iter().enumerate() {
             let colour = series_colour(k);
+            // Segment by segment: a thick polyline gets spikes at sharp
+            // turns, which oscillating paths have; the markers cover the joins.
             let pieces = clip_path(&track.points, bounds);
+            let segments = pieces.iter().flat_map(|piece| piece.windows(2));
             chart
-                .draw_series(
-                    pieces
-                        .iter()
-                        .map(|piece| PathElement::new(piece.clone(), colour.stroke_width(3))),
-                )
+                .draw_series(segments.map(|w| PathElement::new(w.to_vec(), colour.stroke_width(3))))
                 .map_err(render_err)?
                 .label(track.label.as_str())
                 .legend(move |(x, y)| {
