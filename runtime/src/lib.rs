@@ -20,6 +20,7 @@ pub mod data;
 pub mod plot;
 pub mod optim;
 pub mod schedule;
+pub mod search;
 
 pub use params::Parameters;
 pub use real::Real;
