@@ -5,11 +5,11 @@
 //! and a pullback. The runtime supplies what training needs around it.
 #![warn(missing_docs)]
 
-pub use gradgen_macros::Parameters;
+pub use gradgen_macros::{Parameters, differentiable};
 pub use gradgen_runtime::*;
 
 /// What a program that uses gradgen imports: `use gradgen::prelude::*;`.
 pub mod prelude {
-    pub use gradgen_macros::Parameters;
+    pub use gradgen_macros::{Parameters, differentiable};
     pub use gradgen_runtime::prelude::*;
 }

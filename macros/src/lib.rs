@@ -9,7 +9,18 @@
 //! counts), [`emit`] (forward sweep, reverse sweep, wrappers, docs), with the
 //! derivative rules in one table, [`rules`].
 
+mod analyse;
+mod diag;
+mod docs;
+mod emit;
+mod expand;
+mod fence;
+mod ir;
+mod lower;
+mod naming;
 mod parameters;
+mod parse;
+mod rules;
 
 use proc_macro::TokenStream;
 
@@ -25,4 +36,28 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
     parameters::expand(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
+}
+
+/// Generates the derivative of a function at compile time.
+///
+/// On `fn NAME(args) -> R` this keeps the function as written and adds
+/// `NAME_grad` (the value and the gradient, for a scalar result) and
+/// `NAME_vjp` (the value and a pullback), differentiating with respect to
+/// the arguments listed in `wrt(...)`, or by default every argument that is
+/// not an integer, `bool`, `char` or text.
+///
+/// ```
+/// use gradgen::prelude::*;
+///
+/// #[differentiable]
+/// fn loss(w: f64, x: f64, y: f64) -> f64 {
+///     (w * x - y).powi(2)
+/// }
+///
+/// let (l, (dw, dx, dy)) = loss_grad(2.0, 3.0, 1.0);
+/// assert_eq!((l, dw, dx, dy), (25.0, 30.0, 20.0, -10.0));
+/// ```
+#[proc_macro_attribute]
+pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
+    expand::differentiable(args.into(), item.into()).into()
 }

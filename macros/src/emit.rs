@@ -1,0 +1,626 @@
+//! Stage 5: the generated code.
+//!
+//! For `fn NAME(args) -> R` this writes:
+//! - a hidden type `NAME` (type namespace only, beside the function) whose
+//!   `pullback` is the composition entry point of the design: it runs the
+//!   forward sweep, keeping what the reverse sweep reads, and returns the
+//!   value and a pullback taking the adjoint of the result and one slot per
+//!   argument, which it adds into in place;
+//! - `NAME_vjp`, the value and a pullback returning the adjoints;
+//! - `NAME_grad`, the value and the gradient, for a scalar result.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
+use syn::visit_mut::VisitMut;
+use syn::{Attribute, GenericParam, Ident, ItemFn, Lifetime, LifetimeParam, Type};
+
+use crate::analyse::Analysis;
+use crate::docs;
+use crate::ir::{BinOp, Binding, Func, Op, Operand, Step, Value, VarId};
+use crate::naming::Names;
+use crate::parse::{Signature, is_scalar_type};
+use crate::rules::Saved;
+
+/// Everything generated for one function, besides the function itself.
+pub fn emit(item: &ItemFn, sig: &Signature, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
+    let shared = Shared::new(item, sig, names);
+    let hidden = hidden(&shared, func, analysis, names);
+    let vjp = vjp(&shared, func, analysis, names);
+    let grad = if is_scalar_type(&sig.ret) { grad(&shared, func, analysis, names) } else { TokenStream::new() };
+    quote!(#hidden #vjp #grad)
+}
+
+/// What every generated function shares: names, generics, signature parts.
+pub struct Shared<'a> {
+    pub item: &'a ItemFn,
+    pub sig: &'a Signature,
+    pub name: &'a Ident,
+    /// The user's attributes that matter to generated functions too.
+    pub attrs: Vec<&'a Attribute>,
+    /// The arguments with every elided lifetime named.
+    pub named_args: Vec<(Ident, Type)>,
+    /// The generics with those lifetimes added.
+    pub named_generics: syn::Generics,
+    /// `use<...>`: every generic parameter, for the pullback's capture bound.
+    pub captures: TokenStream,
+    /// `f64` for `f64`, else `::gradgen::Grad<T>`, per argument.
+    pub grad_types: Vec<TokenStream>,
+    /// The adjoint type of the result.
+    pub ret_grad: TokenStream,
+}
+
+impl<'a> Shared<'a> {
+    pub fn new(item: &'a ItemFn, sig: &'a Signature, names: &mut Names) -> Self {
+        let attrs = item
+            .attrs
+            .iter()
+            .filter(|a| ["cfg", "cfg_attr", "allow"].iter().any(|n| a.path().is_ident(n)))
+            .collect();
+        let mut namer = LifetimeNamer { names, added: Vec::new() };
+        let named_args = sig
+            .args
+            .iter()
+            .map(|a| {
+                let mut ty = a.ty.clone();
+                namer.visit_type_mut(&mut ty);
+                (a.name.clone(), ty)
+            })
+            .collect();
+        let mut named_generics = item.sig.generics.clone();
+        for (i, lt) in namer.added.iter().enumerate() {
+            named_generics.params.insert(i, GenericParam::Lifetime(LifetimeParam::new(lt.clone())));
+        }
+        let captured = named_generics.params.iter().map(|p| match p {
+            GenericParam::Lifetime(l) => l.lifetime.to_token_stream(),
+            GenericParam::Type(t) => t.ident.to_token_stream(),
+            GenericParam::Const(c) => c.ident.to_token_stream(),
+        });
+        let captures = quote!(use<#(#captured),*>);
+        let grad_types = sig.args.iter().map(|a| grad_type(&crate::parse::strip_refs(&a.ty))).collect();
+        let ret_grad = grad_type(&sig.ret);
+        Shared { item, sig, name: &item.sig.ident, attrs, named_args, named_generics, captures, grad_types, ret_grad }
+    }
+
+    /// The gradient's type: one argument bare, several as a tuple.
+    fn grads_type(&self) -> TokenStream {
+        let types: Vec<&TokenStream> = self.active_indices().map(|i| &self.grad_types[i]).collect();
+        match types.as_slice() {
+            [one] => quote!(#one),
+            many => quote!((#(#many),*)),
+        }
+    }
+
+    fn active_indices(&self) -> impl Iterator<Item = usize> + '_ {
+        self.sig.args.iter().enumerate().filter(|(_, a)| a.active).map(|(i, _)| i)
+    }
+
+    fn arg_names(&self) -> Vec<&Ident> {
+        self.sig.args.iter().map(|a| &a.name).collect()
+    }
+}
+
+/// `::gradgen::Grad<T>`, or `T` itself for the float types.
+fn grad_type(ty: &Type) -> TokenStream {
+    if let Type::Path(p) = ty {
+        if p.path.is_ident("f64") || p.path.is_ident("f32") {
+            return ty.to_token_stream();
+        }
+    }
+    quote!(::gradgen::Grad<#ty>)
+}
+
+/// Names every elided lifetime of the argument types (`&T`, `'_`), so the
+/// pullback can say which borrows it keeps.
+struct LifetimeNamer<'n> {
+    names: &'n mut Names,
+    added: Vec<Lifetime>,
+}
+
+impl LifetimeNamer<'_> {
+    fn next(&mut self, span: Span) -> Lifetime {
+        let ident = self.names.fresh(&format!("a{}", self.added.len()), span);
+        let lt = Lifetime { apostrophe: span, ident };
+        self.added.push(lt.clone());
+        lt
+    }
+}
+
+impl VisitMut for LifetimeNamer<'_> {
+    fn visit_type_reference_mut(&mut self, r: &mut syn::TypeReference) {
+        if r.lifetime.is_none() {
+            r.lifetime = Some(self.next(r.and_token.span));
+        }
+        syn::visit_mut::visit_type_reference_mut(self, r);
+    }
+    fn visit_lifetime_mut(&mut self, lt: &mut Lifetime) {
+        if lt.ident == "_" {
+            *lt = self.next(lt.apostrophe);
+        }
+    }
+    fn visit_type_bare_fn_mut(&mut self, _: &mut syn::TypeBareFn) {}
+}
+
+// ----- the composition entry point -------------------------------------------
+
+fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
+    let Shared { item, name, named_args, named_generics, captures, ret_grad, .. } = shared;
+    let vis = &item.vis;
+    let attrs = &shared.attrs;
+    let ret = &shared.sig.ret;
+    let where_clause = &named_generics.where_clause;
+    let gg = names.fresh("gg", Span::call_site());
+    let mut body = Body { func, analysis, names, gg: gg.clone(), seen: vec![false; func.vars.len()], tapes: Vec::new() };
+    let forward = body.forward();
+    let (d_out, seed) = body.seed();
+    let reverse = body.reverse();
+    let result = body.binding_tokens(&func.result);
+
+    let mut slot_types = Vec::new();
+    let mut slot_params = Vec::new();
+    let mut scratch = Vec::new();
+    for (i, param) in func.params.iter().enumerate() {
+        let g = &shared.grad_types[i];
+        if param.active {
+            slot_types.push(quote!(::gradgen::__private::Slot<'_, #g>));
+        } else {
+            slot_types.push(quote!(::gradgen::__private::NoGrad));
+        }
+        if param.active && analysis.param_reached[i] {
+            let d = body.names.adjoint(&param.name);
+            let s = body.names.derived(&d, "scratch");
+            let p = &param.name;
+            scratch.push(quote! {
+                let mut #s = ::core::option::Option::None;
+                let #d = #d.or_scratch(&mut #s, &#p);
+            });
+            slot_params.push(d.into_token_stream());
+        } else {
+            slot_params.push(quote!(_));
+        }
+    }
+    let param_list = named_args.iter().map(|(n, t)| quote!(#n: #t));
+    let (impl_generics, _, _) = named_generics.split_for_impl();
+    let generic_params = &named_generics.params;
+    let _ = impl_generics;
+    let doc = format!(
+        "The composition entry point of [`{name}`]: its value, and a pullback that takes the adjoint of the result and one slot per argument."
+    );
+
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #(#attrs)*
+        #vis struct #name {}
+
+        #(#attrs)*
+        #[allow(dead_code, unused_variables, unused_mut, unused_parens, clippy::type_complexity, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals)]
+        impl #name {
+            #[doc = #doc]
+            #[inline]
+            #[must_use]
+            pub fn pullback<#generic_params>(#(#param_list),*)
+                -> (#ret, impl ::core::ops::FnOnce(#ret_grad, #(#slot_types),*) + #captures)
+                #where_clause
+            {
+                use ::gradgen::__private as #gg;
+                #forward
+                (#result, move |#d_out, #(#slot_params),*| {
+                    #(#scratch)*
+                    #seed
+                    #reverse
+                })
+            }
+        }
+    }
+}
+
+/// The forward and reverse sweeps of one body.
+struct Body<'a> {
+    func: &'a Func,
+    analysis: &'a Analysis,
+    names: &'a mut Names,
+    gg: Ident,
+    /// Whether a variable's adjoint has been bound yet.
+    seen: Vec<bool>,
+    /// The tape of each step that has one, by the step's variable.
+    tapes: Vec<(VarId, Ident)>,
+}
+
+impl Body<'_> {
+    fn var(&self, v: VarId) -> &Ident {
+        &self.func.vars[v.0].name
+    }
+
+    fn adjoint(&self, v: VarId) -> Ident {
+        format_ident!("d_{}", self.var(v).to_string().trim_start_matches("r#"), span = self.var(v).span())
+    }
+
+    fn value_tokens(&self, value: &Value) -> TokenStream {
+        match value {
+            Value::Var(v) => self.var(*v).to_token_stream(),
+            Value::Place(p) => {
+                let root = &self.func.params[p.param].name;
+                let path = &p.path;
+                quote!(#root #path)
+            }
+            Value::Const(tokens) => {
+                if is_atom(tokens) {
+                    tokens.clone()
+                } else {
+                    quote!((#tokens))
+                }
+            }
+        }
+    }
+
+    fn operand_tokens(&self, o: &Operand) -> TokenStream {
+        let v = self.value_tokens(&o.value);
+        if o.borrowed { quote!(&#v) } else { v }
+    }
+
+    /// An operand in receiver position: `x`, `p.w`, `(&x)`, `(a + b)`.
+    fn receiver_tokens(&self, o: &Operand) -> TokenStream {
+        let v = self.value_tokens(&o.value);
+        if o.borrowed { quote!((&#v)) } else { v }
+    }
+
+    fn binding_tokens(&self, b: &Binding) -> TokenStream {
+        match b {
+            Binding::Value(o) => self.operand_tokens(o),
+            Binding::Tuple(items) => {
+                let items = items.iter().map(|b| self.binding_tokens(b));
+                quote!((#(#items,)*))
+            }
+        }
+    }
+
+    fn useful(&self, step: &Step) -> bool {
+        self.analysis.useful[step.out.0]
+    }
+
+    // ----- forward -----------------------------------------------------
+
+    fn forward(&mut self) -> TokenStream {
+        let mut out = TokenStream::new();
+        for stmt in &self.func.body.stmts {
+            match stmt {
+                crate::ir::Stmt::Verbatim(tokens) => out.extend(tokens.clone()),
+                crate::ir::Stmt::Step(step) => {
+                    let line = self.forward_step(step);
+                    out.extend(line);
+                }
+            }
+        }
+        out
+    }
+
+    fn forward_step(&mut self, step: &Step) -> TokenStream {
+        let y = self.var(step.out).clone();
+        let gg = &self.gg;
+        let span = step.span;
+        match &step.op {
+            Op::Const(tokens) => {
+                let ty = step.ty.as_ref().map(|t| quote!(: #t));
+                let mutability = step.mutable.then(|| quote!(mut));
+                quote_spanned!(span=> let #mutability #y #ty = #tokens;)
+            }
+            Op::Neg(a) => {
+                let a = self.operand_tokens(a);
+                quote_spanned!(span=> let #y = -#a;)
+            }
+            Op::Binary(op, a, b) => {
+                let (a, b) = (self.operand_tokens(a), self.operand_tokens(b));
+                if self.useful(step) {
+                    let tape = self.names.derived(&y, "tape");
+                    self.tapes.push((step.out, tape.clone()));
+                    let f = op_fn(*op);
+                    quote_spanned!(span=> let (#y, #tape) = #gg::#f(#a, #b);)
+                } else {
+                    let op = op.token();
+                    quote_spanned!(span=> let #y = #a #op #b;)
+                }
+            }
+            Op::Method { rule, path, args } => {
+                let method = Ident::new(rule.name, span);
+                let call = match path {
+                    Some(path) => {
+                        let args = args.iter().map(|a| self.operand_tokens(a));
+                        quote_spanned!(span=> #path(#(#args),*))
+                    }
+                    None => {
+                        let recv = self.receiver_tokens(&args[0]);
+                        let rest = args[1..].iter().map(|a| self.operand_tokens(a));
+                        quote_spanned!(span=> #recv.#method(#(#rest),*))
+                    }
+                };
+                quote_spanned!(span=> let #y = #call;)
+            }
+        }
+    }
+
+    // ----- reverse -----------------------------------------------------
+
+    /// The pullback's first parameter and what seeds the reverse sweep.
+    fn seed(&mut self) -> (TokenStream, TokenStream) {
+        let func = self.func;
+        match &func.result {
+            Binding::Value(o) => match &o.value {
+                Value::Var(v) if func.vars[v.0].varied && self.analysis.uses[v.0] == 1 => {
+                    self.seen[v.0] = true;
+                    (self.adjoint(*v).into_token_stream(), TokenStream::new())
+                }
+                value if func.varied(value) => {
+                    let d = self.names.fresh("d_out", Span::call_site());
+                    let seed = self.contribute(value, d.to_token_stream());
+                    (d.into_token_stream(), seed)
+                }
+                _ => (quote!(_), TokenStream::new()),
+            },
+            Binding::Tuple(_) => {
+                let mut seeds = TokenStream::new();
+                let pattern = self.seed_tuple(&func.result, &mut seeds);
+                (pattern, seeds)
+            }
+        }
+    }
+
+    fn seed_tuple(&mut self, b: &Binding, seeds: &mut TokenStream) -> TokenStream {
+        match b {
+            Binding::Tuple(items) => {
+                let items: Vec<TokenStream> = items.iter().map(|b| self.seed_tuple(b, seeds)).collect();
+                quote!((#(#items,)*))
+            }
+            Binding::Value(o) if self.func.varied(&o.value) => {
+                let d = self.names.fresh("d_out", Span::call_site());
+                seeds.extend(self.contribute(&o.value, d.to_token_stream()));
+                d.into_token_stream()
+            }
+            Binding::Value(_) => quote!(_),
+        }
+    }
+
+    /// Adds `expr` to the adjoint of `value`: binds it on the first
+    /// contribution, adds in place on later ones.
+    fn contribute(&mut self, value: &Value, expr: TokenStream) -> TokenStream {
+        let gg = &self.gg;
+        match value {
+            Value::Var(v) if self.func.vars[v.0].varied => {
+                let d = self.adjoint(*v);
+                if self.seen[v.0] {
+                    quote!(#gg::acc(&mut #d, #expr);)
+                } else {
+                    self.seen[v.0] = true;
+                    let mutability = (self.analysis.uses[v.0] > 1).then(|| quote!(mut));
+                    quote!(let #mutability #d = #expr;)
+                }
+            }
+            Value::Place(p) if self.func.params[p.param].active => {
+                let d = format_ident!("d_{}", self.func.params[p.param].name.to_string().trim_start_matches("r#"));
+                let path = &p.path;
+                if path.is_empty() {
+                    quote!(#gg::acc(&mut *#d, #expr);)
+                } else {
+                    quote!(#gg::acc(&mut #d #path, #expr);)
+                }
+            }
+            _ => TokenStream::new(),
+        }
+    }
+
+    fn reverse(&mut self) -> TokenStream {
+        let mut out = TokenStream::new();
+        let func = self.func;
+        for step in func.steps().rev() {
+            if !self.useful(step) {
+                continue;
+            }
+            out.extend(self.reverse_step(step));
+        }
+        out
+    }
+
+    fn reverse_step(&mut self, step: &Step) -> TokenStream {
+        let d_y = self.adjoint(step.out);
+        let gg = self.gg.clone();
+        let span = step.span;
+        match &step.op {
+            Op::Const(_) => TokenStream::new(),
+            Op::Neg(a) => self.contribute(&a.value, quote_spanned!(span=> #gg::d_neg(#d_y))),
+            Op::Binary(_, a, b) => {
+                let tape = self.tapes.iter().find(|(v, _)| *v == step.out).map(|(_, t)| t.clone());
+                let Some(tape) = tape else { return TokenStream::new() };
+                let mut out = TokenStream::new();
+                if self.func.varied(&b.value) {
+                    out.extend(self.contribute(&b.value, quote_spanned!(span=> #tape.rhs(&#d_y))));
+                }
+                if self.func.varied(&a.value) {
+                    out.extend(self.contribute(&a.value, quote_spanned!(span=> #tape.lhs(&#d_y))));
+                }
+                out
+            }
+            Op::Method { rule, args, .. } => {
+                let f = format_ident!("d_{}", rule.name, span = span);
+                let saved = rule.saves.iter().map(|s| match s {
+                    Saved::Input(i) => {
+                        let v = self.value_tokens(&args[*i].value);
+                        quote!(&#v)
+                    }
+                    Saved::IntInput(i) => self.value_tokens(&args[*i].value),
+                    Saved::Output => {
+                        let y = self.var(step.out);
+                        quote!(&#y)
+                    }
+                });
+                let call = quote_spanned!(span=> #gg::#f(#d_y, #(#saved),*));
+                let inputs: Vec<&Operand> =
+                    args.iter().enumerate().filter(|(i, _)| rule.differentiable(*i)).map(|(_, a)| a).collect();
+                if inputs.len() == 1 {
+                    return self.contribute(&inputs[0].value, call);
+                }
+                // Several adjoints: bind them, then add each where it belongs.
+                let mut pattern = Vec::new();
+                let mut adds = TokenStream::new();
+                for (k, input) in inputs.iter().enumerate() {
+                    if self.func.varied(&input.value) {
+                        let d = self.names.fresh(&format!("{d_y}_{k}"), span);
+                        adds.extend(self.contribute(&input.value, d.to_token_stream()));
+                        pattern.push(d.into_token_stream());
+                    } else {
+                        pattern.push(quote!(_));
+                    }
+                }
+                quote!(let (#(#pattern),*) = #call; #adds)
+            }
+        }
+    }
+}
+
+fn op_fn(op: BinOp) -> Ident {
+    let name = match op {
+        BinOp::Add => "add",
+        BinOp::Sub => "sub",
+        BinOp::Mul => "mul",
+        BinOp::Div => "div",
+    };
+    Ident::new(name, Span::call_site())
+}
+
+fn is_atom(tokens: &TokenStream) -> bool {
+    let mut iter = tokens.clone().into_iter();
+    matches!(
+        (iter.next(), iter.next()),
+        (Some(proc_macro2::TokenTree::Literal(_) | proc_macro2::TokenTree::Ident(_)), None)
+    ) || syn::parse2::<syn::ExprPath>(tokens.clone()).is_ok()
+        || matches!(syn::parse2::<syn::Expr>(tokens.clone()), Ok(syn::Expr::Paren(_) | syn::Expr::Tuple(_)))
+}
+
+// ----- the wrappers ----------------------------------------------------------
+
+fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
+    let Shared { item, name, named_args, named_generics, captures, ret_grad, .. } = shared;
+    let vis = &item.vis;
+    let attrs = &shared.attrs;
+    let ret = &shared.sig.ret;
+    let vjp_name = format_ident!("{}_vjp", name);
+    let where_clause = &named_generics.where_clause;
+    let generic_params = &named_generics.params;
+    let grads_ty = shared.grads_type();
+    let args = shared.arg_names();
+    let value = names.fresh("value", Span::call_site());
+    let pullback = names.fresh("pullback", Span::call_site());
+    let d_value = names.fresh("d_value", Span::call_site());
+    let (zeros, slots, grads) = gradient_parts(shared, names);
+    let param_list = named_args.iter().map(|(n, t)| quote!(#n: #t));
+    let doc = docs::vjp_doc(shared, func, analysis, is_scalar_type(&shared.sig.ret));
+    quote! {
+        #[doc = #doc]
+        #(#attrs)*
+        #[allow(dead_code, clippy::type_complexity)]
+        #[must_use]
+        #vis fn #vjp_name<#generic_params>(#(#param_list),*)
+            -> (#ret, impl ::core::ops::FnOnce(#ret_grad) -> #grads_ty + #captures)
+            #where_clause
+        {
+            #(#zeros)*
+            let (#value, #pullback) = #name::pullback(#(#args),*);
+            (#value, move |#d_value| {
+                #pullback(#d_value, #(#slots),*);
+                #grads
+            })
+        }
+    }
+}
+
+fn grad(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
+    let Shared { item, name, .. } = shared;
+    let vis = &item.vis;
+    let attrs = &shared.attrs;
+    let ret = &shared.sig.ret;
+    let grad_name = format_ident!("{}_grad", name);
+    let generics = &item.sig.generics;
+    let generic_params = &generics.params;
+    let where_clause = &generics.where_clause;
+    let grads_ty = shared.grads_type();
+    let args = shared.arg_names();
+    let inputs = &item.sig.inputs;
+    let value = names.fresh("value", Span::call_site());
+    let pullback = names.fresh("pullback", Span::call_site());
+    let (zeros, slots, grads) = gradient_parts(shared, names);
+    let doc = docs::grad_doc(shared, func, analysis);
+    quote! {
+        #[doc = #doc]
+        #(#attrs)*
+        #[allow(dead_code)]
+        #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
+            #(#zeros)*
+            let (#value, #pullback) = #name::pullback(#(#args),*);
+            #pullback(::gradgen::__private::seed(&#value), #(#slots),*);
+            (#value, #grads)
+        }
+    }
+}
+
+/// The zero gradients a wrapper starts from, the slots it passes, and the
+/// gradient it returns.
+fn gradient_parts(shared: &Shared, names: &mut Names) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream) {
+    let mut zeros = Vec::new();
+    let mut slots = Vec::new();
+    let mut grads = Vec::new();
+    for arg in &shared.sig.args {
+        let a = &arg.name;
+        if arg.active {
+            let d = names.adjoint(a);
+            zeros.push(quote!(let mut #d = ::gradgen::Differentiable::zero_tangent(&#a);));
+            slots.push(quote!(::gradgen::__private::slot(&mut #d)));
+            grads.push(d);
+        } else {
+            slots.push(quote!(::gradgen::__private::NoGrad));
+        }
+    }
+    let grads = match grads.as_slice() {
+        [one] => quote!(#one),
+        many => quote!((#(#many),*)),
+    };
+    (zeros, slots, grads)
+}
+
+/// Stand-ins with the right signatures, emitted when the body has errors so
+/// that one rejection does not cascade into "cannot find function" errors.
+pub fn fallback(item: &ItemFn, sig: &Signature, names: &mut Names) -> TokenStream {
+    let shared = Shared::new(item, sig, names);
+    let name = shared.name;
+    let vis = &item.vis;
+    let attrs = &shared.attrs;
+    let ret = &sig.ret;
+    let generics = &item.sig.generics;
+    let generic_params = &generics.params;
+    let where_clause = &generics.where_clause;
+    let inputs = &item.sig.inputs;
+    let grads_ty = shared.grads_type();
+    let grad_name = format_ident!("{}_grad", name);
+    let vjp_name = format_ident!("{}_vjp", name);
+    let ret_grad = &shared.ret_grad;
+    let named_generic_params = &shared.named_generics.params;
+    let param_list = shared.named_args.iter().map(|(n, t)| quote!(#n: #t));
+    let captures = &shared.captures;
+    let grad = is_scalar_type(ret).then(|| {
+        quote! {
+            #(#attrs)*
+            #[allow(dead_code, unused_variables)]
+            #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
+                ::core::unreachable!()
+            }
+        }
+    });
+    quote! {
+        #(#attrs)*
+        #[allow(dead_code, unused_variables, unreachable_code, clippy::type_complexity)]
+        #vis fn #vjp_name<#named_generic_params>(#(#param_list),*)
+            -> (#ret, impl ::core::ops::FnOnce(#ret_grad) -> #grads_ty + #captures)
+            #where_clause
+        {
+            (::core::unreachable!(), |_| ::core::unreachable!())
+        }
+        #grad
+    }
+}

@@ -1,0 +1,57 @@
+//! The top level of `#[differentiable]`: parse, fence, lower, analyse, emit.
+
+use proc_macro2::TokenStream;
+use quote::{ToTokens, quote};
+use syn::ItemFn;
+
+use crate::diag::Errors;
+use crate::naming::Names;
+use crate::parse::{self, Options};
+use crate::{analyse, emit, fence, lower};
+
+/// Expands `#[differentiable(args)]` on `item`. Never panics: every problem
+/// with the input is a spanned error in the returned tokens.
+pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
+    let item: ItemFn = match syn::parse2(item.clone()) {
+        Ok(item) => item,
+        Err(e) => {
+            let message = syn::Error::new(
+                e.span(),
+                format!("`#[differentiable]` goes on a function with a body: {e}"),
+            );
+            let error = message.into_compile_error();
+            return quote!(#error #item);
+        }
+    };
+    match expand(args, &item) {
+        Ok(generated) => quote!(#item #generated),
+        Err((error, fallback)) => {
+            let error = error.into_compile_error();
+            quote!(#item #error #fallback)
+        }
+    }
+}
+
+/// The generated items, or the errors and stand-ins for what could not be generated.
+fn expand(args: TokenStream, item: &ItemFn) -> Result<TokenStream, (syn::Error, TokenStream)> {
+    let mut errors = Errors::default();
+    let options = match Options::parse(args) {
+        Ok(options) => options,
+        Err(e) => {
+            errors.add(e);
+            Options::default()
+        }
+    };
+    let mut names = Names::new(item.to_token_stream());
+    let Some(sig) = parse::signature(item, &options, &mut errors) else {
+        return Err((errors.finish(()).err().unwrap_or_else(|| syn::Error::new_spanned(&item.sig, "invalid signature")), TokenStream::new()));
+    };
+    fence::check(&item.block, &mut errors);
+    let func = lower::lower(&sig, &item.sig.generics, &item.block, &mut names, &mut errors);
+    if let Err(e) = errors.finish(()) {
+        let fallback = if sig.active().next().is_some() { emit::fallback(item, &sig, &mut names) } else { TokenStream::new() };
+        return Err((e, fallback));
+    }
+    let analysis = analyse::analyse(&func);
+    Ok(emit::emit(item, &sig, &func, &analysis, &mut names))
+}

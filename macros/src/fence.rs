@@ -1,0 +1,88 @@
+//! Stage 2: the language fence. Rejects the syntax that a differentiable
+//! body cannot contain, whatever its activity, reporting every case at once.
+//! What is allowed only on constants (a `match` on integers, say) is the
+//! lowering's to judge, since only it knows what is active.
+
+use syn::spanned::Spanned;
+use syn::visit::{self, Visit};
+use syn::{Block, Expr, Item, Local};
+
+use crate::diag::Errors;
+
+/// Checks `body`, adding an error for every unsupported construct.
+pub fn check(body: &Block, errors: &mut Errors) {
+    Fence { errors }.visit_block(body);
+}
+
+struct Fence<'a> {
+    errors: &'a mut Errors,
+}
+
+const LOOPS: &str = "is not supported yet: write the iterations out one by one (loops come with control flow)";
+
+impl<'ast> Visit<'ast> for Fence<'_> {
+    fn visit_expr(&mut self, expr: &'ast Expr) {
+        let message = match expr {
+            Expr::Closure(_) => Some(
+                "closures are not supported in a differentiable body: write the computation inline, or as a `#[differentiable]` function of its own".to_string(),
+            ),
+            Expr::Unsafe(_) => Some(
+                "`unsafe` blocks cannot be differentiated: move the unsafe code into a function and use its result as a constant".to_string(),
+            ),
+            Expr::Async(_) => Some("`async` blocks cannot be differentiated: compute the value synchronously".to_string()),
+            Expr::Await(_) => Some("`.await` cannot be differentiated: await the value before calling the function".to_string()),
+            Expr::ForLoop(_) => Some(format!("a `for` loop {LOOPS}")),
+            Expr::While(_) => Some(format!("a `while` loop {LOOPS}")),
+            Expr::Loop(_) => Some(format!("a `loop` {LOOPS}")),
+            Expr::Break(_) | Expr::Continue(_) => {
+                Some("`break` and `continue` are not supported yet (loops come with control flow)".to_string())
+            }
+            Expr::Try(_) => Some(
+                "the `?` operator is not supported yet: unwrap the value before the differentiable computation".to_string(),
+            ),
+            Expr::TryBlock(_) => Some("`try` blocks are not supported".to_string()),
+            Expr::Yield(_) => Some("`yield` cannot be differentiated".to_string()),
+            Expr::Reference(r) if r.mutability.is_some() => Some(
+                "`&mut` borrows are not supported in a differentiable body: bind a new value with `let` instead of mutating through a reference".to_string(),
+            ),
+            _ => None,
+        };
+        match message {
+            Some(message) => self.errors.push(expr_span(expr), message),
+            None => visit::visit_expr(self, expr),
+        }
+    }
+
+    fn visit_local(&mut self, local: &'ast Local) {
+        if let Some(init) = &local.init {
+            if let Some((else_token, _)) = &init.diverge {
+                self.errors.push(
+                    else_token.span(),
+                    "`let ... else` is not supported: bind the value with a plain `let`",
+                );
+            }
+        }
+        visit::visit_local(self, local);
+    }
+
+    fn visit_item(&mut self, _item: &'ast Item) {
+        // Items inside the body are ordinary code the body may call; they are
+        // not differentiated, so there is nothing to fence.
+    }
+}
+
+/// The span to report a construct at: its keyword, where it has one, so the
+/// caret points at what to change rather than at a whole block.
+pub fn expr_span(expr: &Expr) -> proc_macro2::Span {
+    match expr {
+        Expr::Closure(c) => c.or1_token.span(),
+        Expr::Unsafe(u) => u.unsafe_token.span(),
+        Expr::Async(a) => a.async_token.span(),
+        Expr::ForLoop(f) => f.for_token.span(),
+        Expr::While(w) => w.while_token.span(),
+        Expr::Loop(l) => l.loop_token.span(),
+        Expr::If(i) => i.if_token.span(),
+        Expr::Match(m) => m.match_token.span(),
+        other => other.span(),
+    }
+}

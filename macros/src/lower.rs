@@ -1,0 +1,847 @@
+//! Stage 3: the body into the flat single-assignment form of [`crate::ir`].
+//!
+//! Lowering walks the body once, in order, keeping what every name is bound
+//! to. Tuples are kept apart into their elements; `let y = x;` and
+//! `let w = &p.omega;` only bind names; every differentiable operation
+//! becomes a step. Whatever carries no derivative stays the user's own code,
+//! with names resolved. Errors are recorded and lowering goes on, so one run
+//! reports every problem in the body.
+
+use std::collections::HashMap;
+
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, quote};
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::visit_mut::VisitMut;
+use syn::{BinOp as SynBinOp, Expr, Ident, Member, Pat, Stmt as SynStmt, UnOp};
+
+use crate::diag::Errors;
+use crate::fence::expr_span;
+use crate::ir::{BinOp, Binding, Block, Func, Op, Operand, Param, Place, Step, Stmt, Value, VarId, VarInfo};
+use crate::naming::Names;
+use crate::parse::Signature;
+use crate::rules::{self, Rule};
+
+/// Lowers `body`, recording every problem in `errors`.
+pub fn lower(sig: &Signature, generics: &syn::Generics, body: &syn::Block, names: &mut Names, errors: &mut Errors) -> Func {
+    let mut lowering = Lowering {
+        names,
+        errors,
+        vars: Vec::new(),
+        scopes: vec![HashMap::new()],
+        block: Block::default(),
+        params_active: sig.args.iter().map(|a| a.active).collect(),
+        param_names: sig.args.iter().map(|a| a.name.clone()).collect(),
+        type_params: generics.type_params().map(|p| p.ident.to_string()).collect(),
+    };
+    let mut params = Vec::new();
+    for (i, arg) in sig.args.iter().enumerate() {
+        let name = lowering.names.user(&arg.name);
+        let place = Place { param: i, path: TokenStream::new() };
+        lowering.bind(&arg.name, Binding::Value(Value::Place(place).operand()));
+        params.push(Param { name, active: arg.active });
+    }
+    let result = lowering.block(body);
+    Func { params, vars: lowering.vars, body: lowering.block, result }
+}
+
+struct Lowering<'a> {
+    names: &'a mut Names,
+    errors: &'a mut Errors,
+    vars: Vec<VarInfo>,
+    /// What each name of the user's is bound to, innermost scope last.
+    scopes: Vec<HashMap<String, Binding>>,
+    /// The steps so far.
+    block: Block,
+    params_active: Vec<bool>,
+    param_names: Vec<Ident>,
+    type_params: Vec<String>,
+}
+
+/// The value lowering gives a construct it rejected, so it can go on.
+fn poison() -> Binding {
+    Binding::Value(Value::Const(quote!(())).operand())
+}
+
+impl Lowering<'_> {
+    // ----- names ---------------------------------------------------------
+
+    fn lookup(&self, name: &str) -> Option<&Binding> {
+        self.scopes.iter().rev().find_map(|s| s.get(name))
+    }
+
+    fn bind(&mut self, name: &Ident, binding: Binding) {
+        let key = name.to_string();
+        if let Some(scope) = self.scopes.last_mut() {
+            scope.insert(key, binding);
+        }
+    }
+
+    /// Rebinds an existing name in the scope that holds it (assignment).
+    fn rebind(&mut self, name: &Ident, binding: Binding) {
+        let key = name.to_string();
+        for scope in self.scopes.iter_mut().rev() {
+            if let Some(slot) = scope.get_mut(&key) {
+                *slot = binding;
+                return;
+            }
+        }
+    }
+
+    fn new_var(&mut self, name: Ident, varied: bool) -> VarId {
+        self.vars.push(VarInfo { name, varied });
+        VarId(self.vars.len() - 1)
+    }
+
+    fn push_step(&mut self, want: Option<&Ident>, op: Op, ty: Option<syn::Type>, span: Span) -> VarId {
+        let varied = !matches!(op, Op::Const(_));
+        let name = match want {
+            Some(user) => self.names.user(user),
+            None => self.names.temp(span),
+        };
+        let out = self.new_var(name, varied);
+        self.block.stmts.push(Stmt::Step(Step { out, op, ty, mutable: false, span }));
+        out
+    }
+
+    fn value_varied(&self, value: &Value) -> bool {
+        match value {
+            Value::Var(v) => self.vars[v.0].varied,
+            Value::Place(p) => self.params_active[p.param],
+            Value::Const(_) => false,
+        }
+    }
+
+    fn binding_varied(&self, binding: &Binding) -> bool {
+        match binding {
+            Binding::Value(o) => self.value_varied(&o.value),
+            Binding::Tuple(items) => items.iter().any(|b| self.binding_varied(b)),
+        }
+    }
+
+    /// The tokens that stand for a binding inside the user's own code.
+    fn binding_tokens(&self, binding: &Binding) -> TokenStream {
+        match binding {
+            Binding::Value(o) => self.operand_tokens(o),
+            Binding::Tuple(items) => {
+                let items = items.iter().map(|b| self.binding_tokens(b));
+                quote!((#(#items,)*))
+            }
+        }
+    }
+
+    fn operand_tokens(&self, operand: &Operand) -> TokenStream {
+        let value = match &operand.value {
+            Value::Var(v) => self.vars[v.0].name.to_token_stream(),
+            Value::Place(p) => {
+                let root = &self.param_names[p.param];
+                let path = &p.path;
+                quote!(#root #path)
+            }
+            Value::Const(tokens) => tokens.clone(),
+        };
+        if operand.borrowed { quote!((&#value)) } else { value }
+    }
+
+    // ----- constants -----------------------------------------------------
+
+    /// Whether `expr` mentions a name bound to a value with a derivative.
+    fn mentions_varied(&self, expr: &Expr) -> bool {
+        let mut finder = Mentions { lowering: self, found: false };
+        finder.visit_expr(expr);
+        finder.found
+    }
+
+    fn mentions_varied_tokens(&self, tokens: &TokenStream) -> bool {
+        tokens.clone().into_iter().any(|tt| match tt {
+            TokenTree::Ident(i) => self.lookup(&i.to_string()).is_some_and(|b| self.binding_varied(b)),
+            TokenTree::Group(g) => self.mentions_varied_tokens(&g.stream()),
+            _ => false,
+        })
+    }
+
+    /// The user's expression with every name resolved to what generated
+    /// code calls it.
+    fn resolve(&self, expr: &Expr) -> TokenStream {
+        let mut expr = expr.clone();
+        Resolver { lowering: self }.visit_expr_mut(&mut expr);
+        expr.to_token_stream()
+    }
+
+    fn resolve_tokens(&self, tokens: TokenStream) -> TokenStream {
+        tokens
+            .into_iter()
+            .map(|tt| match tt {
+                TokenTree::Ident(i) => match self.lookup(&i.to_string()) {
+                    Some(b) => self.binding_tokens(b),
+                    None => TokenTree::Ident(i).into(),
+                },
+                TokenTree::Group(g) => {
+                    let mut group = proc_macro2::Group::new(g.delimiter(), self.resolve_tokens(g.stream()));
+                    group.set_span(g.span());
+                    TokenTree::Group(group).into()
+                }
+                other => other.into(),
+            })
+            .collect()
+    }
+
+    fn constant(&self, expr: &Expr) -> Binding {
+        Binding::Value(Value::Const(self.resolve(expr)).operand())
+    }
+
+    // ----- statements ----------------------------------------------------
+
+    /// Lowers a block, returning the value of its final expression.
+    fn block(&mut self, block: &syn::Block) -> Binding {
+        self.scopes.push(HashMap::new());
+        let mut result = Binding::Value(Value::Const(quote!(())).operand());
+        let mut returned = false;
+        let count = block.stmts.len();
+        for (i, stmt) in block.stmts.iter().enumerate() {
+            if returned {
+                self.errors.push(stmt.span(), "unreachable code after `return`: remove it");
+                break;
+            }
+            let last = i + 1 == count;
+            match stmt {
+                SynStmt::Local(local) => self.local(local),
+                SynStmt::Item(item) => self.block.stmts.push(Stmt::Verbatim(item.to_token_stream())),
+                SynStmt::Macro(m) => self.macro_stmt(&m.mac, m.to_token_stream()),
+                SynStmt::Expr(Expr::Return(r), _) => {
+                    if self.scopes.len() > 2 {
+                        self.errors.push(
+                            r.return_token.span(),
+                            "`return` from inside a nested block is not supported yet: make the block's value the function's final expression",
+                        );
+                    }
+                    result = match &r.expr {
+                        Some(e) => self.expr(e, None),
+                        None => poison(),
+                    };
+                    returned = true;
+                }
+                SynStmt::Expr(expr, None) if last => result = self.expr(expr, None),
+                SynStmt::Expr(expr, _) => self.expr_stmt(expr),
+            }
+        }
+        self.scopes.pop();
+        result
+    }
+
+    fn macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
+        if self.mentions_varied_tokens(&mac.tokens) {
+            self.errors.push(
+                mac.path.span(),
+                format!(
+                    "`{}!` is called on an active value, and a macro call cannot be differentiated: compute the value with operators and methods, or pass a constant",
+                    mac.path.to_token_stream()
+                ),
+            );
+        } else {
+            let tokens = self.resolve_tokens(tokens);
+            self.block.stmts.push(Stmt::Verbatim(tokens));
+        }
+    }
+
+    fn local(&mut self, local: &syn::Local) {
+        let Some(init) = &local.init else {
+            self.errors.push(local.pat.span(), "a `let` without a value is not supported: give it its value where it is declared");
+            return;
+        };
+        let (pat, ty) = match &local.pat {
+            Pat::Type(pt) => (&*pt.pat, Some((*pt.ty).clone())),
+            other => (other, None),
+        };
+        // A constant value with any pattern is the user's own `let`.
+        if !self.mentions_varied(&init.expr) {
+            if let Pat::Ident(p) = pat {
+                if p.by_ref.is_none() && p.subpat.is_none() {
+                    let tokens = self.resolve(&init.expr);
+                    let out = self.push_step(Some(&p.ident), Op::Const(tokens), ty, p.ident.span());
+                    if let Some(Stmt::Step(step)) = self.block.stmts.last_mut() {
+                        step.mutable = p.mutability.is_some();
+                    }
+                    self.bind(&p.ident, Binding::Value(Value::Var(out).operand()));
+                    return;
+                }
+            }
+            let tokens = self.resolve(&init.expr);
+            let pat = self.bind_constant_pattern(pat);
+            let ty = ty.map(|t| quote!(: #t));
+            self.block.stmts.push(Stmt::Verbatim(quote!(let #pat #ty = #tokens;)));
+            return;
+        }
+        let want = match pat {
+            Pat::Ident(p) => Some(&p.ident),
+            _ => None,
+        };
+        let binding = self.expr(&init.expr, want);
+        self.bind_pattern(pat, binding);
+    }
+
+    /// Binds the names of a pattern over a constant value to variables of
+    /// their own, renaming them where generated code needs it.
+    fn bind_constant_pattern(&mut self, pat: &Pat) -> Pat {
+        let mut pat = pat.clone();
+        let mut renamer = PatternBinder { lowering: self };
+        renamer.visit_pat_mut(&mut pat);
+        pat
+    }
+
+    fn bind_pattern(&mut self, pat: &Pat, binding: Binding) {
+        match (pat, binding) {
+            (Pat::Ident(p), binding) if p.by_ref.is_none() && p.subpat.is_none() => {
+                let binding = match binding {
+                    // A fresh step already carries the user's name; an alias
+                    // (`let y = x;`) just binds the name.
+                    b @ Binding::Value(_) => b,
+                    b @ Binding::Tuple(_) => b,
+                };
+                self.bind(&p.ident, binding);
+            }
+            (Pat::Wild(_), _) => {}
+            (Pat::Paren(p), binding) => self.bind_pattern(&p.pat, binding),
+            (Pat::Tuple(t), Binding::Tuple(items)) => {
+                if t.elems.len() != items.len() || t.elems.iter().any(|p| matches!(p, Pat::Rest(_))) {
+                    self.errors.push(t.span(), "this tuple pattern does not match the tuple's length: name every element");
+                    return;
+                }
+                for (p, b) in t.elems.iter().zip(items) {
+                    self.bind_pattern(p, b);
+                }
+            }
+            (Pat::Type(pt), binding) => self.bind_pattern(&pt.pat, binding),
+            (other, _) => self.errors.push(
+                other.span(),
+                "this pattern is not supported here: bind a name (`let x = ...`) or a tuple of names (`let (a, b) = ...`)",
+            ),
+        }
+    }
+
+    fn expr_stmt(&mut self, expr: &Expr) {
+        match expr {
+            Expr::Assign(assign) => {
+                let Some(name) = local_name(&assign.left) else {
+                    self.errors.push(
+                        assign.left.span(),
+                        "assigning into a part of a value is not supported yet: bind a new value with `let`",
+                    );
+                    return;
+                };
+                if self.lookup(&name.to_string()).is_none() {
+                    self.errors.push(name.span(), format!("`{name}` is not a local variable of this function"));
+                    return;
+                }
+                let binding = self.expr(&assign.right, Some(&name));
+                self.rebind(&name, binding);
+            }
+            Expr::Binary(b) if compound_op(&b.op).is_some() => {
+                let Some(name) = local_name(&b.left) else {
+                    self.errors.push(
+                        b.left.span(),
+                        "compound assignment into a part of a value is not supported yet: bind a new value with `let`",
+                    );
+                    return;
+                };
+                let Some(current) = self.lookup(&name.to_string()).cloned() else {
+                    self.errors.push(name.span(), format!("`{name}` is not a local variable of this function"));
+                    return;
+                };
+                let op = compound_op(&b.op);
+                let rhs = self.expr(&b.right, None);
+                let binding = self.binary(op, current, rhs, Some(&name), expr, b.op.span());
+                self.rebind(&name, binding);
+            }
+            Expr::Macro(m) => self.macro_stmt(&m.mac, quote!(#m;)),
+            other => {
+                let binding = self.expr(other, None);
+                // A constant statement may have effects (a call, a print):
+                // keep it. What has a derivative and is dropped has none.
+                if let Binding::Value(Operand { value: Value::Const(tokens), .. }) = binding {
+                    if !matches!(other, Expr::Lit(_) | Expr::Path(_)) {
+                        self.block.stmts.push(Stmt::Verbatim(quote!(#tokens;)));
+                    }
+                }
+            }
+        }
+    }
+
+    // ----- expressions ---------------------------------------------------
+
+    /// Lowers an expression. `want` is the user's name for its value, given
+    /// to the step that computes it.
+    fn expr(&mut self, expr: &Expr, want: Option<&Ident>) -> Binding {
+        if !self.mentions_varied(expr) && !matches!(expr, Expr::Block(_)) {
+            return self.constant(expr);
+        }
+        match expr {
+            Expr::Paren(p) => self.expr(&p.expr, want),
+            Expr::Group(g) => self.expr(&g.expr, want),
+            Expr::Path(p) => match p.path.get_ident().and_then(|i| self.lookup(&i.to_string())) {
+                Some(b) => b.clone(),
+                None => self.constant(expr),
+            },
+            Expr::Reference(r) => match self.expr(&r.expr, want) {
+                Binding::Value(mut o) => {
+                    o.borrowed = true;
+                    Binding::Value(o)
+                }
+                Binding::Tuple(_) => {
+                    self.errors.push(r.span(), "borrowing a tuple is not supported: borrow its elements");
+                    poison()
+                }
+            },
+            Expr::Unary(u) => match u.op {
+                UnOp::Neg(_) => {
+                    let operand = self.expr(&u.expr, None);
+                    let Some(a) = self.operand(operand, &u.expr) else { return poison() };
+                    if matches!(a.value, Value::Const(_)) {
+                        return self.constant(expr);
+                    }
+                    let out = self.push_step(want, Op::Neg(a), None, u.span());
+                    Binding::Value(Value::Var(out).operand())
+                }
+                // `*r` differentiates as `r`: the adjoint of what a reference
+                // points at is the adjoint of the reference.
+                UnOp::Deref(_) => self.expr(&u.expr, want),
+                _ => self.constant(expr),
+            },
+            Expr::Binary(b) => {
+                let op = match b.op {
+                    SynBinOp::Add(_) => BinOp::Add,
+                    SynBinOp::Sub(_) => BinOp::Sub,
+                    SynBinOp::Mul(_) => BinOp::Mul,
+                    SynBinOp::Div(_) => BinOp::Div,
+                    SynBinOp::Eq(_) | SynBinOp::Ne(_) | SynBinOp::Lt(_) | SynBinOp::Le(_) | SynBinOp::Gt(_)
+                    | SynBinOp::Ge(_) | SynBinOp::And(_) | SynBinOp::Or(_) => return self.constant(expr),
+                    SynBinOp::Rem(_) => {
+                        self.errors.push(
+                            b.op.span(),
+                            "`%` on an active value is not supported: write `a - (a / b).floor() * b` if you need it",
+                        );
+                        return poison();
+                    }
+                    _ => {
+                        self.errors.push(
+                            b.op.span(),
+                            format!("`{}` is not supported on an active value here", b.op.to_token_stream()),
+                        );
+                        return poison();
+                    }
+                };
+                let lhs = self.expr(&b.left, None);
+                let rhs = self.expr(&b.right, None);
+                self.binary(Some(op), lhs, rhs, want, expr, b.op.span())
+            }
+            Expr::MethodCall(m) => self.method_call(m, want, expr),
+            Expr::Call(c) => self.call(c, want, expr),
+            Expr::Field(f) => {
+                let base = self.expr(&f.base, None);
+                match (base, &f.member) {
+                    (Binding::Tuple(mut items), Member::Unnamed(index)) if (index.index as usize) < items.len() => {
+                        items.swap_remove(index.index as usize)
+                    }
+                    (Binding::Value(Operand { value: Value::Place(mut place), .. }), member) => {
+                        let path = &place.path;
+                        place.path = quote!(#path . #member);
+                        Binding::Value(Value::Place(place).operand())
+                    }
+                    _ => {
+                        self.errors.push(
+                            f.member.span(),
+                            "field access is supported on arguments (`p.beta`) and tuples (`t.0`), not on computed values",
+                        );
+                        poison()
+                    }
+                }
+            }
+            Expr::Index(ix) => {
+                if self.mentions_varied(&ix.index) {
+                    self.errors.push(
+                        ix.index.span(),
+                        "an index must be an integer, not a value with a derivative: compute the index from constants",
+                    );
+                    return poison();
+                }
+                let index = self.resolve(&ix.index);
+                match self.expr(&ix.expr, None) {
+                    Binding::Value(Operand { value: Value::Place(mut place), .. }) => {
+                        let path = &place.path;
+                        place.path = quote!(#path [#index]);
+                        Binding::Value(Value::Place(place).operand())
+                    }
+                    _ => {
+                        self.errors.push(
+                            ix.bracket_token.span.join(),
+                            "indexing is supported into arguments (`p.beta[0]`, `w[k]`), not into values built in the body yet",
+                        );
+                        poison()
+                    }
+                }
+            }
+            Expr::Tuple(t) => Binding::Tuple(t.elems.iter().map(|e| self.expr(e, None)).collect()),
+            Expr::Block(b) if b.label.is_none() => self.block(&b.block),
+            Expr::Cast(c) => {
+                if is_integer_type(&c.ty) {
+                    self.constant(expr)
+                } else {
+                    self.errors.push(
+                        c.as_token.span(),
+                        "an `as` cast of a value with a derivative is not supported: keep the computation in one float type, or cast a constant",
+                    );
+                    poison()
+                }
+            }
+            Expr::If(i) => {
+                if self.branches_constant_if(i) {
+                    return self.constant(expr);
+                }
+                self.errors.push(
+                    i.if_token.span(),
+                    "`if` on values with a derivative is not supported yet (control flow comes in a later version): compute both sides, or use `min`/`max`/`clamp`/`abs`",
+                );
+                poison()
+            }
+            Expr::Match(m) => {
+                if m.arms.iter().all(|a| !self.mentions_varied(&a.body)) {
+                    return self.constant(expr);
+                }
+                self.errors.push(
+                    m.match_token.span(),
+                    "`match` producing values with a derivative is not supported yet (control flow comes in a later version)",
+                );
+                poison()
+            }
+            Expr::Macro(m) => {
+                self.errors.push(
+                    m.mac.path.span(),
+                    format!(
+                        "`{}!` is called on an active value, and a macro call cannot be differentiated: compute the value with operators and methods, or pass a constant",
+                        m.mac.path.to_token_stream()
+                    ),
+                );
+                poison()
+            }
+            Expr::Array(_) | Expr::Repeat(_) => {
+                self.errors.push(
+                    expr.span(),
+                    "building an array of values with a derivative is not supported yet: keep the values in separate variables",
+                );
+                poison()
+            }
+            Expr::Struct(s) => {
+                self.errors.push(
+                    s.path.span(),
+                    "building a struct of values with a derivative is not supported yet: return the values, or a tuple of them",
+                );
+                poison()
+            }
+            Expr::Return(r) => {
+                self.errors.push(
+                    r.return_token.span(),
+                    "early `return` is not supported yet: make the value the function's final expression",
+                );
+                poison()
+            }
+            Expr::Assign(a) => {
+                self.errors.push(a.eq_token.span(), "an assignment is not a value: assign in a statement of its own");
+                poison()
+            }
+            other => {
+                self.errors.push(
+                    expr_span(other),
+                    "this expression is not supported on values with a derivative: use arithmetic operators and float methods, or make the value constant with `no_grad(...)`",
+                );
+                poison()
+            }
+        }
+    }
+
+    fn branches_constant_if(&self, i: &syn::ExprIf) -> bool {
+        let then_constant = !self.mentions_varied(&Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: i.then_branch.clone(),
+        }));
+        then_constant && i.else_branch.as_ref().is_none_or(|(_, e)| !self.mentions_varied(e))
+    }
+
+    /// A binding used as an operand: a single value.
+    fn operand(&mut self, binding: Binding, at: &Expr) -> Option<Operand> {
+        match binding {
+            Binding::Value(o) => Some(o),
+            Binding::Tuple(_) => {
+                self.errors.push(at.span(), "a tuple is not a number: use one of its elements (`t.0`)");
+                None
+            }
+        }
+    }
+
+    fn binary(&mut self, op: Option<BinOp>, lhs: Binding, rhs: Binding, want: Option<&Ident>, at: &Expr, span: Span) -> Binding {
+        let Some(op) = op else { return poison() };
+        let (Some(a), Some(b)) = (self.operand(lhs, at), self.operand(rhs, at)) else { return poison() };
+        if !self.value_varied(&a.value) && !self.value_varied(&b.value) {
+            let (a, b) = (self.operand_tokens(&a), self.operand_tokens(&b));
+            let op = op.token();
+            let out = self.push_step(want, Op::Const(quote!(#a #op #b)), None, span);
+            return Binding::Value(Value::Var(out).operand());
+        }
+        let out = self.push_step(want, Op::Binary(op, a, b), None, span);
+        Binding::Value(Value::Var(out).operand())
+    }
+
+    fn method_call(&mut self, m: &syn::ExprMethodCall, want: Option<&Ident>, expr: &Expr) -> Binding {
+        let name = m.method.to_string();
+        if rules::CONSTANT_METHODS.contains(&name.as_str()) {
+            return self.constant(expr);
+        }
+        if rules::IDENTITY_METHODS.contains(&name.as_str()) && m.args.is_empty() {
+            return self.expr(&m.receiver, want);
+        }
+        let Some(rule) = rules::lookup(&name) else {
+            self.errors.push(
+                m.method.span(),
+                format!(
+                    "no derivative rule for the method `{name}`: the float methods with rules are {}; make the value constant with `no_grad(...)` if it needs no derivative",
+                    rule_list()
+                ),
+            );
+            return poison();
+        };
+        let inputs: Vec<&Expr> = std::iter::once(&*m.receiver).chain(m.args.iter()).collect();
+        self.rule_call(rule, None, &inputs, m.method.span(), want, expr)
+    }
+
+    fn call(&mut self, c: &syn::ExprCall, want: Option<&Ident>, expr: &Expr) -> Binding {
+        if let Expr::Path(p) = &*c.func {
+            let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            if let Some(last) = segments.last() {
+                if last == "no_grad" && c.args.len() == 1 {
+                    return self.constant(expr);
+                }
+                if segments.len() >= 2 {
+                    let owner = &segments[segments.len() - 2];
+                    let float_owner = matches!(owner.as_str(), "f32" | "f64" | "Float" | "Real")
+                        || self.type_params.contains(owner);
+                    if let (true, Some(rule)) = (float_owner, rules::lookup(last)) {
+                        let inputs: Vec<&Expr> = c.args.iter().collect();
+                        let path = p.to_token_stream();
+                        let span = p.path.segments.last().map_or_else(|| p.span(), |s| s.ident.span());
+                        return self.rule_call(rule, Some(path), &inputs, span, want, expr);
+                    }
+                }
+            }
+            self.errors.push(
+                p.span(),
+                format!(
+                    "calling `{}` with a value that has a derivative is not supported yet: inline its body, or make the argument constant with `no_grad(...)`",
+                    p.path.to_token_stream().to_string().replace(' ', "")
+                ),
+            );
+            return poison();
+        }
+        self.errors.push(c.func.span(), "only calls of named functions are supported");
+        poison()
+    }
+
+    fn rule_call(
+        &mut self,
+        rule: &'static Rule,
+        path: Option<TokenStream>,
+        inputs: &[&Expr],
+        span: Span,
+        want: Option<&Ident>,
+        expr: &Expr,
+    ) -> Binding {
+        if inputs.len() != rule.arity {
+            let expected = rule.arity - 1;
+            self.errors.push(
+                span,
+                format!(
+                    "`{}` takes {expected} argument{} besides the value it is called on",
+                    rule.name,
+                    if expected == 1 { "" } else { "s" }
+                ),
+            );
+            return poison();
+        }
+        let mut args = Vec::new();
+        let mut varied = false;
+        for (i, input) in inputs.iter().enumerate() {
+            if !rule.differentiable(i) {
+                if self.mentions_varied(input) {
+                    self.errors.push(
+                        input.span(),
+                        format!("the exponent of `{}` is an integer and cannot carry a derivative: use `powf` for a float exponent", rule.name),
+                    );
+                    return poison();
+                }
+                args.push(Value::Const(self.resolve(input)).operand());
+                continue;
+            }
+            let binding = self.expr(input, None);
+            let Some(operand) = self.operand(binding, input) else { return poison() };
+            varied |= self.value_varied(&operand.value);
+            args.push(self.stable(operand, rule, i));
+        }
+        if !varied {
+            return self.constant(expr);
+        }
+        let out = self.push_step(want, Op::Method { rule, path, args }, None, span);
+        Binding::Value(Value::Var(out).operand())
+    }
+
+    /// A constant input that the reverse step reads is computed once, in the
+    /// forward sweep, unless it is a literal or a name.
+    fn stable(&mut self, operand: Operand, rule: &Rule, index: usize) -> Operand {
+        let read = rule.saves.iter().any(|s| matches!(s, rules::Saved::Input(i) if *i == index));
+        match &operand.value {
+            Value::Const(tokens) if read && !is_atom(tokens) => {
+                let out = self.push_step(None, Op::Const(tokens.clone()), None, Span::call_site());
+                Operand { value: Value::Var(out), borrowed: operand.borrowed }
+            }
+            _ => operand,
+        }
+    }
+}
+
+fn rule_list() -> String {
+    rules::RULES.iter().map(|r| format!("`{}`", r.name)).collect::<Vec<_>>().join(", ")
+}
+
+fn is_atom(tokens: &TokenStream) -> bool {
+    let mut iter = tokens.clone().into_iter();
+    let first = iter.next();
+    let single = iter.next().is_none();
+    match first {
+        Some(TokenTree::Literal(_)) | Some(TokenTree::Ident(_)) => single,
+        Some(TokenTree::Punct(p)) if p.as_char() == '-' => {
+            matches!(tokens.clone().into_iter().nth(1), Some(TokenTree::Literal(_))) && tokens.clone().into_iter().count() == 2
+        }
+        _ => syn::parse2::<syn::ExprPath>(tokens.clone()).is_ok(),
+    }
+}
+
+fn local_name(expr: &Expr) -> Option<Ident> {
+    match expr {
+        Expr::Path(p) => p.path.get_ident().cloned(),
+        Expr::Paren(p) => local_name(&p.expr),
+        _ => None,
+    }
+}
+
+fn compound_op(op: &SynBinOp) -> Option<BinOp> {
+    match op {
+        SynBinOp::AddAssign(_) => Some(BinOp::Add),
+        SynBinOp::SubAssign(_) => Some(BinOp::Sub),
+        SynBinOp::MulAssign(_) => Some(BinOp::Mul),
+        SynBinOp::DivAssign(_) => Some(BinOp::Div),
+        _ => None,
+    }
+}
+
+fn is_integer_type(ty: &syn::Type) -> bool {
+    match ty {
+        syn::Type::Path(p) => p.path.get_ident().is_some_and(|i| {
+            matches!(
+                i.to_string().as_str(),
+                "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "bool"
+            )
+        }),
+        syn::Type::Paren(p) => is_integer_type(&p.elem),
+        _ => false,
+    }
+}
+
+impl BinOp {
+    pub fn token(self) -> TokenStream {
+        match self {
+            BinOp::Add => quote!(+),
+            BinOp::Sub => quote!(-),
+            BinOp::Mul => quote!(*),
+            BinOp::Div => quote!(/),
+        }
+    }
+}
+
+/// Finds names bound to values with a derivative.
+struct Mentions<'l, 'a> {
+    lowering: &'l Lowering<'a>,
+    found: bool,
+}
+
+impl<'ast> Visit<'ast> for Mentions<'_, '_> {
+    fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
+        if let Some(ident) = p.path.get_ident() {
+            if let Some(b) = self.lowering.lookup(&ident.to_string()) {
+                self.found |= self.lowering.binding_varied(b);
+            }
+        }
+    }
+    fn visit_macro(&mut self, m: &'ast syn::Macro) {
+        self.found |= self.lowering.mentions_varied_tokens(&m.tokens);
+    }
+    fn visit_item(&mut self, _: &'ast syn::Item) {}
+}
+
+/// Rewrites the user's names to what generated code calls them.
+struct Resolver<'l, 'a> {
+    lowering: &'l Lowering<'a>,
+}
+
+impl VisitMut for Resolver<'_, '_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        if let Expr::Path(p) = expr {
+            if let Some(ident) = p.path.get_ident() {
+                if let Some(b) = self.lowering.lookup(&ident.to_string()) {
+                    let tokens = self.lowering.binding_tokens(b);
+                    let mut replaced: Expr = syn::parse2(tokens.clone()).unwrap_or_else(|_| Expr::Verbatim(tokens));
+                    if let Expr::Path(ep) = &mut replaced {
+                        // Keep the user's span, so errors point at their code.
+                        if let Some(seg) = ep.path.segments.first_mut() {
+                            seg.ident.set_span(ident.span());
+                        }
+                    }
+                    *expr = replaced;
+                }
+            }
+            return;
+        }
+        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+
+    fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
+        // `S { x }` names the field and the variable at once: spell it out
+        // when the variable is renamed.
+        if field.colon_token.is_none() {
+            field.colon_token = Some(Default::default());
+        }
+        syn::visit_mut::visit_field_value_mut(self, field);
+    }
+
+    fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
+        m.tokens = self.lowering.resolve_tokens(m.tokens.clone());
+    }
+
+    fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+}
+
+/// Gives each name in a constant pattern a variable.
+struct PatternBinder<'l, 'a> {
+    lowering: &'l mut Lowering<'a>,
+}
+
+impl VisitMut for PatternBinder<'_, '_> {
+    fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+        let name = self.lowering.names.user(&p.ident);
+        let var = self.lowering.new_var(name.clone(), false);
+        self.lowering.bind(&p.ident, Binding::Value(Value::Var(var).operand()));
+        p.ident = name;
+        p.mutability = None;
+        if let Some((_, sub)) = &mut p.subpat {
+            self.visit_pat_mut(sub);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! Stage 1: the attribute's options and the function's signature.
+
+use proc_macro2::TokenStream;
+use syn::parse::Parse;
+use syn::spanned::Spanned;
+use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type};
+
+use crate::diag::Errors;
+
+/// `#[differentiable(...)]`'s options.
+#[derive(Default)]
+pub struct Options {
+    /// `wrt(a, b)`: the arguments to differentiate with respect to.
+    pub wrt: Option<Vec<Ident>>,
+}
+
+impl Options {
+    pub fn parse(args: TokenStream) -> syn::Result<Self> {
+        let mut options = Options::default();
+        let parser = syn::meta::parser(|meta| {
+            if meta.path.is_ident("wrt") {
+                if options.wrt.is_some() {
+                    return Err(meta.error("`wrt` is given twice: list every argument in one `wrt(...)`"));
+                }
+                let content;
+                syn::parenthesized!(content in meta.input);
+                let names = content.parse_terminated(Ident::parse, syn::Token![,])?;
+                options.wrt = Some(names.into_iter().collect());
+                Ok(())
+            } else {
+                Err(meta.error(
+                    "unknown option: `#[differentiable]` takes `wrt(arg, ...)`, the arguments to differentiate with respect to",
+                ))
+            }
+        });
+        syn::parse::Parser::parse2(parser, args)?;
+        Ok(options)
+    }
+}
+
+/// An argument of the function, as the signature gives it.
+pub struct Arg {
+    pub name: Ident,
+    /// The type as written.
+    pub ty: Type,
+    /// Whether the function differentiates with respect to it.
+    pub active: bool,
+}
+
+/// The signature, checked.
+pub struct Signature {
+    pub args: Vec<Arg>,
+    /// The return type as written.
+    pub ret: Type,
+}
+
+impl Signature {
+    /// The arguments the gradient is taken with respect to, in order.
+    pub fn active(&self) -> impl Iterator<Item = &Arg> {
+        self.args.iter().filter(|a| a.active)
+    }
+}
+
+/// Checks the signature and decides which arguments are active.
+pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Option<Signature> {
+    let sig = &item.sig;
+    if let Some(t) = &sig.asyncness {
+        errors.push(t.span(), "`async fn` cannot be differentiated: write the computation as a plain `fn`");
+    }
+    if let Some(t) = &sig.unsafety {
+        errors.push(t.span(), "`unsafe fn` cannot be differentiated: keep the unsafe part in a function of its own");
+    }
+    if let Some(t) = &sig.constness {
+        errors.push(t.span(), "`const fn` cannot be differentiated: remove `const`");
+    }
+    if let Some(t) = &sig.variadic {
+        errors.push(t.span(), "variadic functions cannot be differentiated");
+    }
+    let ret = match &sig.output {
+        ReturnType::Type(_, ty) => {
+            if let Type::ImplTrait(_) = **ty {
+                errors.push(ty.span(), "an `impl Trait` result cannot be differentiated: name the result type");
+            }
+            (**ty).clone()
+        }
+        ReturnType::Default => {
+            errors.push(sig.ident.span(), "a differentiable function must return a value: add `-> f64` (or the type it computes)");
+            syn::parse_quote!(())
+        }
+    };
+
+    let mut args = Vec::new();
+    for input in &sig.inputs {
+        match input {
+            FnArg::Receiver(r) => errors.push(
+                r.span(),
+                "`#[differentiable]` on methods is not supported yet: write a free function that takes the value as an argument",
+            ),
+            FnArg::Typed(typed) => {
+                let name = match &*typed.pat {
+                    Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
+                    other => {
+                        errors.push(other.span(), "a differentiable function's arguments must be plain names: destructure inside the body");
+                        continue;
+                    }
+                };
+                if let Type::Reference(r) = &*typed.ty {
+                    if let Some(m) = &r.mutability {
+                        errors.push(
+                            m.span(),
+                            "a `&mut` argument cannot be differentiated: take the value by `&` and return the result",
+                        );
+                    }
+                }
+                let active = !is_constant_type(&typed.ty);
+                args.push(Arg { name, ty: (*typed.ty).clone(), active });
+            }
+        }
+    }
+
+    if let Some(wrt) = &options.wrt {
+        for arg in &mut args {
+            arg.active = wrt.iter().any(|w| *w == arg.name);
+        }
+        for w in wrt {
+            if !args.iter().any(|a| a.name == *w) {
+                errors.push(w.span(), format!("`{w}` is not an argument of this function: `wrt(...)` lists argument names"));
+            }
+        }
+        for arg in args.iter().filter(|a| a.active) {
+            if is_constant_type(&arg.ty) {
+                errors.push(arg.ty.span(), format!("`{}` has an integer, boolean or text type and has no derivative: leave it out of `wrt(...)`", arg.name));
+            }
+        }
+    }
+    Some(Signature { args, ret })
+}
+
+/// Types whose values are constants: integers, `bool`, `char`, text, and
+/// references to them. The macro sees no types, so this reads the tokens.
+pub fn is_constant_type(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(r) => is_constant_type(&r.elem),
+        Type::Paren(p) => is_constant_type(&p.elem),
+        Type::Group(g) => is_constant_type(&g.elem),
+        Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|i| {
+            matches!(
+                i.to_string().as_str(),
+                "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize"
+                    | "bool" | "char" | "str" | "String"
+            )
+        }),
+        Type::Tuple(t) => t.elems.is_empty(),
+        _ => false,
+    }
+}
+
+/// The type with references removed: `&Toy` differentiates as `Toy`.
+pub fn strip_refs(ty: &Type) -> Type {
+    match ty {
+        Type::Reference(r) => strip_refs(&r.elem),
+        Type::Paren(p) => strip_refs(&p.elem),
+        other => other.clone(),
+    }
+}
+
+/// Whether a return type is a scalar that `_grad` can seed with one: `f32`,
+/// `f64` or a single name (a type parameter or an alias).
+pub fn is_scalar_type(ty: &Type) -> bool {
+    match ty {
+        Type::Path(p) => p.qself.is_none() && p.path.get_ident().is_some(),
+        Type::Paren(p) => is_scalar_type(&p.elem),
+        _ => false,
+    }
+}

@@ -1,0 +1,138 @@
+//! The derivative rules: one entry per primitive.
+//!
+//! An entry names the method, says which of its inputs are differentiable,
+//! what its reverse step reads from the forward sweep, and the adjoint of
+//! each differentiable input as a formula (for the generated docs). The
+//! reverse step itself is the runtime function `::gradgen::__private::d_NAME`,
+//! whose trait impls cover every scalar (and array) type, so one entry serves
+//! them all. Its arguments are the adjoint of the result and then, by
+//! reference, what `saves` lists; it returns one adjoint per differentiable
+//! input (a tuple when there are several).
+
+/// What a reverse step reads from the forward sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Saved {
+    /// Input `i` (the receiver is 0), by reference.
+    Input(usize),
+    /// Input `i`, an integer passed by value (`powi`'s exponent).
+    IntInput(usize),
+    /// The result.
+    Output,
+}
+
+/// A derivative rule of a float method.
+#[derive(Debug)]
+pub struct Rule {
+    /// The method's name.
+    pub name: &'static str,
+    /// The number of inputs, receiver included.
+    pub arity: usize,
+    /// What the reverse step reads.
+    pub saves: &'static [Saved],
+    /// The adjoint of each differentiable input, in input order: `{d}` is
+    /// the adjoint of the result, `{0}`, `{1}`, ... the inputs, `{y}` the result.
+    pub math: &'static [&'static str],
+}
+
+impl Rule {
+    /// Whether input `i` carries a derivative (integer inputs do not).
+    pub fn differentiable(&self, i: usize) -> bool {
+        !self.saves.contains(&Saved::IntInput(i))
+    }
+}
+
+use Saved::{Input, IntInput, Output};
+
+macro_rules! rules {
+    ($($name:ident / $arity:literal: [$($saved:expr),*] => [$($math:literal),+];)*) => {
+        /// Every rule, by method name.
+        pub static RULES: &[Rule] = &[$(Rule {
+            name: stringify!($name),
+            arity: $arity,
+            saves: &[$($saved),*],
+            math: &[$($math),+],
+        }),*];
+    };
+}
+
+rules! {
+    sin/1: [Input(0)] => ["{d} * cos({0})"];
+    cos/1: [Input(0)] => ["-{d} * sin({0})"];
+    tan/1: [Output] => ["{d} * (1 + {y}^2)"];
+    asin/1: [Input(0)] => ["{d} / sqrt(1 - {0}^2)"];
+    acos/1: [Input(0)] => ["-{d} / sqrt(1 - {0}^2)"];
+    atan/1: [Input(0)] => ["{d} / (1 + {0}^2)"];
+    atan2/2: [Input(0), Input(1)] => ["{d} * {1} / ({0}^2 + {1}^2)", "-{d} * {0} / ({0}^2 + {1}^2)"];
+    sinh/1: [Input(0)] => ["{d} * cosh({0})"];
+    cosh/1: [Input(0)] => ["{d} * sinh({0})"];
+    tanh/1: [Output] => ["{d} * (1 - {y}^2)"];
+    asinh/1: [Input(0)] => ["{d} / sqrt({0}^2 + 1)"];
+    acosh/1: [Input(0)] => ["{d} / sqrt({0}^2 - 1)"];
+    atanh/1: [Input(0)] => ["{d} / (1 - {0}^2)"];
+    exp/1: [Output] => ["{d} * {y}"];
+    exp2/1: [Output] => ["{d} * {y} * ln(2)"];
+    exp_m1/1: [Output] => ["{d} * ({y} + 1)"];
+    ln/1: [Input(0)] => ["{d} / {0}"];
+    log/2: [Input(0), Input(1), Output] => ["{d} / ({0} * ln({1}))", "-{d} * {y} / ({1} * ln({1}))"];
+    log2/1: [Input(0)] => ["{d} / ({0} * ln(2))"];
+    log10/1: [Input(0)] => ["{d} / ({0} * ln(10))"];
+    ln_1p/1: [Input(0)] => ["{d} / (1 + {0})"];
+    sqrt/1: [Output] => ["{d} / (2 * {y})"];
+    cbrt/1: [Output] => ["{d} / (3 * {y}^2)"];
+    powi/2: [Input(0), IntInput(1)] => ["{d} * {1} * {0}^({1} - 1)"];
+    powf/2: [Input(0), Input(1), Output] => ["{d} * {1} * {0}^({1} - 1)", "{d} * {y} * ln({0})"];
+    recip/1: [Output] => ["-{d} * {y}^2"];
+    abs/1: [Input(0)] => ["{d} * sign({0})"];
+    signum/1: [Input(0)] => ["0"];
+    hypot/2: [Input(0), Input(1), Output] => ["{d} * {0} / {y}", "{d} * {1} / {y}"];
+    min/2: [Input(0), Input(1)] => ["{d} where {0} <= {1}, else 0", "{d} where {1} < {0}, else 0"];
+    max/2: [Input(0), Input(1)] => ["{d} where {0} >= {1}, else 0", "{d} where {1} > {0}, else 0"];
+    clamp/3: [Input(0), Input(1), Input(2)] => ["{d} where {1} <= {0} <= {2}, else 0", "{d} where {0} < {1}, else 0", "{d} where {0} > {2}, else 0"];
+    mul_add/3: [Input(0), Input(1)] => ["{d} * {1}", "{d} * {0}", "{d}"];
+}
+
+/// The rule of a method, if it has one.
+pub fn lookup(name: &str) -> Option<&'static Rule> {
+    RULES.iter().find(|r| r.name == name)
+}
+
+/// Methods whose result carries no derivative: shape queries and tests.
+/// They pass through as written, even on active values.
+pub const CONSTANT_METHODS: &[&str] = &[
+    "len", "is_empty", "shape", "dim", "ndim", "nrows", "ncols", "raw_dim", "is_nan",
+    "is_finite", "is_infinite", "is_normal", "is_sign_positive", "is_sign_negative",
+    "partial_cmp", "total_cmp", "to_bits", "floor", "ceil", "round", "trunc",
+];
+
+/// Methods that return their receiver's value unchanged.
+pub const IDENTITY_METHODS: &[&str] = &["clone", "to_owned"];
+
+/// The formula of the adjoint of `+ - * /` and unary `-` (for the docs).
+pub fn operator_math(op: crate::ir::BinOp) -> [&'static str; 2] {
+    use crate::ir::BinOp::*;
+    match op {
+        Add => ["{d}", "{d}"],
+        Sub => ["{d}", "-{d}"],
+        Mul => ["{d} * {1}", "{d} * {0}"],
+        Div => ["{d} / {1}", "-{d} * {0} / {1}^2"],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_rule_is_consistent() {
+        for rule in RULES {
+            let differentiable = (0..rule.arity).filter(|&i| rule.differentiable(i)).count();
+            assert_eq!(differentiable, rule.math.len(), "{}", rule.name);
+            for saved in rule.saves {
+                if let Input(i) | IntInput(i) = saved {
+                    assert!(*i < rule.arity, "{}", rule.name);
+                }
+            }
+            assert_eq!(lookup(rule.name).map(|r| r.name), Some(rule.name));
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! What generated code calls. Not a public API: names here change freely.
+//!
+//! Generated code names everything here by absolute path through the facade
+//! (`::gradgen::__private`), so it never depends on a user's imports.
+
+mod ops;
+mod rules;
+mod slots;
+
+pub use crate as runtime;
+pub use crate::{Differentiable, Grad};
+
+pub use ops::{AddFwd, DivFwd, MulFwd, SubFwd, add, div, mul, sub};
+pub use rules::*;
+pub use slots::{Accumulate, IntoSlot, NoGrad, ScalarResult, Slot, acc, seed, slot};

@@ -1,0 +1,138 @@
+//! The composition convention: one adjoint slot per argument.
+//!
+//! Every generated function has a hidden entry point that returns its value
+//! and a pullback taking the adjoint of the result and one slot per
+//! argument, in order. An argument the function differentiates gets a
+//! [`Slot`], which the pullback adds into; a constant gets [`NoGrad`]. A
+//! caller converts what it has with [`IntoSlot`], so passing an active value
+//! where the callee keeps no gradient is a compile error that says what to do.
+
+use crate::{Differentiable, Real};
+
+/// The slot of an argument that has no gradient: a constant.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NoGrad;
+
+/// Where a pullback adds the adjoint of an argument it differentiates.
+#[derive(Debug)]
+pub enum Slot<'a, G> {
+    /// Add into the caller's adjoint.
+    Add(&'a mut G),
+    /// The caller wants no gradient for this argument.
+    Discard,
+}
+
+/// A slot that adds into `grad`.
+#[inline]
+pub fn slot<G>(grad: &mut G) -> Slot<'_, G> {
+    Slot::Add(grad)
+}
+
+impl<'a, G> Slot<'a, G> {
+    /// The adjoint to accumulate into: the caller's, or zeros in `scratch`
+    /// shaped like `like` when the caller discards this gradient.
+    #[inline]
+    pub fn or_scratch<'s, T>(self, scratch: &'s mut Option<G>, like: &T) -> &'s mut G
+    where
+        'a: 's,
+        T: Differentiable<Tangent = G> + ?Sized,
+    {
+        match self {
+            Slot::Add(grad) => grad,
+            Slot::Discard => scratch.insert(like.zero_tangent()),
+        }
+    }
+}
+
+/// Converts what a caller has for an argument into the slot the callee takes.
+#[diagnostic::on_unimplemented(
+    message = "this argument carries a gradient, but the called function has no gradient slot for it",
+    label = "active value passed where the callee treats the argument as constant",
+    note = "add the argument to the callee's `#[differentiable(wrt(...))]`, or pass a constant (`no_grad(...)`)"
+)]
+pub trait IntoSlot<S> {
+    /// Performs the conversion.
+    fn into_slot(self) -> S;
+}
+
+impl<'a, G> IntoSlot<Slot<'a, G>> for &'a mut G {
+    #[inline]
+    fn into_slot(self) -> Slot<'a, G> {
+        Slot::Add(self)
+    }
+}
+
+/// Lets a caller hand its own adjoint straight to a callee that takes one.
+impl<'a, G> IntoSlot<&'a mut G> for &'a mut G {
+    #[inline]
+    fn into_slot(self) -> &'a mut G {
+        self
+    }
+}
+
+impl<'a, G> IntoSlot<Slot<'a, G>> for Slot<'a, G> {
+    #[inline]
+    fn into_slot(self) -> Slot<'a, G> {
+        self
+    }
+}
+
+impl<'a, G> IntoSlot<Slot<'a, G>> for NoGrad {
+    #[inline]
+    fn into_slot(self) -> Slot<'a, G> {
+        Slot::Discard
+    }
+}
+
+impl IntoSlot<NoGrad> for NoGrad {
+    #[inline]
+    fn into_slot(self) -> NoGrad {
+        self
+    }
+}
+
+/// Adds a contribution into an adjoint.
+///
+/// For scalars this is `+=`; for arrays (with the tensor rules) it adds in
+/// place, so a gradient never needs a second buffer.
+pub trait Accumulate<Rhs = Self> {
+    /// `*self += rhs`.
+    fn accumulate(&mut self, rhs: Rhs);
+}
+
+impl<T: Real> Accumulate for T {
+    #[inline]
+    fn accumulate(&mut self, rhs: T) {
+        *self += rhs;
+    }
+}
+
+/// `*adjoint += contribution`.
+#[inline]
+pub fn acc<T: Accumulate<R> + ?Sized, R>(adjoint: &mut T, contribution: R) {
+    adjoint.accumulate(contribution);
+}
+
+/// A result `NAME_grad` can differentiate: a scalar, whose own adjoint is one.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a scalar, so it has no gradient",
+    label = "`_grad` needs an `f32` or `f64` result",
+    note = "for other results, use `NAME_vjp` and give the pullback the adjoint of the result"
+)]
+pub trait ScalarResult: Sized {
+    /// The adjoint of the result with respect to itself: one.
+    fn one() -> Self;
+}
+
+impl<T: Real> ScalarResult for T {
+    #[inline]
+    fn one() -> T {
+        T::one()
+    }
+}
+
+/// The seed of a gradient: `dvalue/dvalue = 1`.
+#[inline]
+pub fn seed<T: ScalarResult>(_value: &T) -> T {
+    T::one()
+}
