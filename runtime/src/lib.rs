@@ -20,6 +20,7 @@ pub mod data;
 pub mod plot;
 pub mod optim;
 pub mod schedule;
+pub mod train;
 pub mod search;
 
 pub use params::Parameters;
