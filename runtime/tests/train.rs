@@ -501,3 +501,40 @@ fn no_data_is_an_error() {
         Err(TrainError::Config(_))
     ));
 }
+
+#[test]
+fn progress_is_one_line_per_epoch_when_stderr_is_not_a_terminal() {
+    if std::env::var_os(CHILD).is_some() {
+        let config = Trainer {
+            progress: Progress::Auto,
+            ..trainer(3, None)
+        };
+        let mut run = start(&config);
+        run.fit(noisy_grad, evaluate).unwrap();
+        let mut silent = start(&Trainer {
+            progress: Progress::Silent,
+            ..trainer(2, None)
+        });
+        silent.fit(noisy_grad, evaluate).unwrap();
+        return;
+    }
+    // The child's stderr is a pipe, so `Auto` falls back to plain lines.
+    let child = run_child(
+        "progress_is_one_line_per_epoch_when_stderr_is_not_a_terminal",
+        Path::new("-"),
+    );
+    assert!(child.status.success());
+    let stderr = String::from_utf8_lossy(&child.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.starts_with("epoch ")).collect();
+    assert_eq!(lines.len(), 3, "{stderr}");
+    for (i, line) in lines.iter().enumerate() {
+        assert!(
+            line.starts_with(&format!("epoch {}/3: train loss ", i + 1)),
+            "{line}"
+        );
+        assert!(
+            line.contains("val loss") && line.contains(", lr "),
+            "{line}"
+        );
+    }
+}
