@@ -21,6 +21,7 @@ struct Model {
 
 /// y = bias + sum_j out_j * tanh(b_j + w_j . x), and the gradient of the
 /// mean squared error over `rows`, by hand.
+#[allow(clippy::needless_range_loop)] // j indexes four arrays at once
 fn loss_grad(m: &Model, rows: &[usize], xs: &[[f64; 2]], ys: &[f64]) -> (f64, Model) {
     let mut g = m.zeros_like();
     let mut loss = 0.0;
