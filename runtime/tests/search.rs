@@ -273,13 +273,18 @@ fn the_table_prints_and_writes_csv_best_first() {
     let table = result.report.to_string();
     let lines: Vec<&str> = table.lines().collect();
     assert_eq!(lines.len(), 4);
-    assert!(
-        lines[0].starts_with("rank  trial  optimizer  learning_rate  epochs  score"),
-        "{table}"
+    assert_eq!(
+        lines[0],
+        "rank  trial  optimizer  learning_rate  epochs  score (lower is better)"
     );
-    assert!(
-        lines[1].starts_with("1     1      gd         0.5000"),
-        "{table}"
+    // Numbers right-aligned to four significant digits, text left-aligned.
+    assert_eq!(
+        lines[1],
+        "   1      1  gd                0.5000       2                        0"
+    );
+    assert_eq!(
+        lines[3],
+        "   3      2  gd               0.05000       2                    5.905"
     );
 
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("search-results.csv");

@@ -132,8 +132,8 @@ fn cell(value: Option<&super::Value>) -> String {
 }
 
 impl fmt::Display for Report {
-    /// The table, one trial per line, best first; columns aligned, numbers
-    /// to four significant digits.
+    /// The table, one trial per line, best first; columns aligned (numbers
+    /// to the right), numbers to four significant digits.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let goal = match self.goal {
             Goal::Minimize => "score (lower is better)",
@@ -162,11 +162,22 @@ impl fmt::Display for Report {
                     .unwrap_or(0)
             })
             .collect();
+        // Numbers right-aligned, text left-aligned.
+        let numeric: Vec<bool> = (0..header.len())
+            .map(|c| {
+                rows.iter()
+                    .all(|row| row[c].parse::<f64>().is_ok() || row[c] == "failed")
+            })
+            .collect();
         for row in std::iter::once(&header).chain(&rows) {
             let line: Vec<String> = row
                 .iter()
                 .zip(&widths)
-                .map(|(text, &width)| format!("{text:<width$}"))
+                .zip(&numeric)
+                .map(|((text, &width), &numeric)| match numeric {
+                    true => format!("{text:>width$}"),
+                    false => format!("{text:<width$}"),
+                })
                 .collect();
             writeln!(f, "{}", line.join("  ").trim_end())?;
         }
