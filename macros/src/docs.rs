@@ -78,7 +78,7 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
             Op::Binary(op, a, b) => {
                 let math = operator_math(*op);
                 let texts = [text(func, a), text(func, b)];
-                for (i, operand) in [(1, b), (0, a)] {
+                for (i, operand) in [(0, a), (1, b)] {
                     let formula = fill(math[i], &d, &texts, &y);
                     add_line(func, &operand.value, formula, &mut seen, &mut reverse);
                 }

@@ -23,10 +23,17 @@ use crate::rules::Saved;
 
 /// Everything generated for one function, besides the function itself.
 pub fn emit(item: &ItemFn, sig: &Signature, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
+    // Each generated function has a scope of its own: its names need to be
+    // unique against the user's, not against each other's.
+    let wrapper_names = names.clone();
     let shared = Shared::new(item, sig, names);
     let hidden = hidden(&shared, func, analysis, names);
-    let vjp = vjp(&shared, func, analysis, names);
-    let grad = if is_scalar_type(&sig.ret) { grad(&shared, func, analysis, names) } else { TokenStream::new() };
+    let vjp = vjp(&shared, func, analysis, &mut wrapper_names.clone());
+    let grad = if is_scalar_type(&sig.ret) {
+        grad(&shared, func, analysis, &mut wrapper_names.clone())
+    } else {
+        TokenStream::new()
+    };
     quote!(#hidden #vjp #grad)
 }
 
@@ -430,11 +437,11 @@ impl Body<'_> {
                 let tape = self.tapes.iter().find(|(v, _)| *v == step.out).map(|(_, t)| t.clone());
                 let Some(tape) = tape else { return TokenStream::new() };
                 let mut out = TokenStream::new();
-                if self.func.varied(&b.value) {
-                    out.extend(self.contribute(&b.value, quote_spanned!(span=> #tape.rhs(&#d_y))));
-                }
                 if self.func.varied(&a.value) {
                     out.extend(self.contribute(&a.value, quote_spanned!(span=> #tape.lhs(&#d_y))));
+                }
+                if self.func.varied(&b.value) {
+                    out.extend(self.contribute(&b.value, quote_spanned!(span=> #tape.rhs(&#d_y))));
                 }
                 out
             }
@@ -461,6 +468,16 @@ impl Body<'_> {
                 let mut pattern = Vec::new();
                 let mut adds = TokenStream::new();
                 for (k, input) in inputs.iter().enumerate() {
+                    if let Value::Var(v) = input.value {
+                        if self.func.vars[v.0].varied && !self.seen[v.0] {
+                            // The first contribution binds the adjoint itself.
+                            self.seen[v.0] = true;
+                            let d = self.adjoint(v);
+                            let mutability = (self.analysis.uses[v.0] > 1).then(|| quote!(mut));
+                            pattern.push(quote!(#mutability #d));
+                            continue;
+                        }
+                    }
                     if self.func.varied(&input.value) {
                         let d = self.names.fresh(&format!("{d_y}_{k}"), span);
                         adds.extend(self.contribute(&input.value, d.to_token_stream()));

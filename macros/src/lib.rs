@@ -61,3 +61,6 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::differentiable(args.into(), item.into()).into()
 }
+
+#[cfg(test)]
+mod tests;

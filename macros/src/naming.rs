@@ -11,6 +11,7 @@ use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::Ident;
 
 /// The set of names in use, and a source of fresh ones.
+#[derive(Clone)]
 pub struct Names {
     taken: HashSet<String>,
     bound: HashSet<String>,

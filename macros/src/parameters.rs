@@ -77,10 +77,10 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             fn zeros_like(&self) -> Self {
                 Self { #(#zeros,)* }
             }
-            fn visit<'a>(&'a self, #f: &mut dyn FnMut(&[usize], &'a [Self::Scalar])) {
+            fn visit<'a>(&'a self, #f: &mut #krate::LeafVisitor<'_, 'a, Self::Scalar>) {
                 #(#visits)*
             }
-            fn visit_mut<'a>(&'a mut self, #f: &mut dyn FnMut(&[usize], &'a mut [Self::Scalar])) {
+            fn visit_mut<'a>(&'a mut self, #f: &mut #krate::LeafVisitorMut<'_, 'a, Self::Scalar>) {
                 #(#visits_mut)*
             }
         }

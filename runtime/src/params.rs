@@ -4,6 +4,12 @@ use num_traits::{Float, Zero};
 
 use crate::Real;
 
+/// What [`Parameters::visit`] calls per leaf: its shape and its elements.
+pub type LeafVisitor<'v, 'a, S> = dyn FnMut(&[usize], &'a [S]) + 'v;
+
+/// What [`Parameters::visit_mut`] calls per leaf: its shape and its elements.
+pub type LeafVisitorMut<'v, 'a, S> = dyn FnMut(&[usize], &'a mut [S]) + 'v;
+
 /// A model's parameters: a tree of tensors over one scalar type.
 ///
 /// Leaves are scalars, fixed arrays, `Vec`s and (with the tensor rules)
@@ -46,10 +52,10 @@ pub trait Parameters: Clone {
 
     /// Calls `f` once per leaf, in the fixed order, with the leaf's shape
     /// (empty for a scalar) and its elements in row-major order.
-    fn visit<'a>(&'a self, f: &mut dyn FnMut(&[usize], &'a [Self::Scalar]));
+    fn visit<'a>(&'a self, f: &mut LeafVisitor<'_, 'a, Self::Scalar>);
 
     /// Like [`visit`](Parameters::visit), with mutable elements.
-    fn visit_mut<'a>(&'a mut self, f: &mut dyn FnMut(&[usize], &'a mut [Self::Scalar]));
+    fn visit_mut<'a>(&'a mut self, f: &mut LeafVisitorMut<'_, 'a, Self::Scalar>);
 
     /// Views a run of values of this type as one run of scalars, when this
     /// type is a scalar. Lets `[f64; N]` and `Vec<f64>` be one leaf each
@@ -157,10 +163,10 @@ macro_rules! scalar_parameters {
             fn zeros_like(&self) -> Self {
                 0.0
             }
-            fn visit<'a>(&'a self, f: &mut dyn FnMut(&[usize], &'a [$t])) {
+            fn visit<'a>(&'a self, f: &mut LeafVisitor<'_, 'a, $t>) {
                 f(&[], std::slice::from_ref(self));
             }
-            fn visit_mut<'a>(&'a mut self, f: &mut dyn FnMut(&[usize], &'a mut [$t])) {
+            fn visit_mut<'a>(&'a mut self, f: &mut LeafVisitorMut<'_, 'a, $t>) {
                 f(&[], std::slice::from_mut(self));
             }
             fn as_scalars(items: &[Self]) -> Option<&[$t]> {
@@ -175,7 +181,7 @@ macro_rules! scalar_parameters {
 scalar_parameters!(f32, f64);
 
 /// Visits a run of values: one leaf if they are scalars, their own leaves otherwise.
-fn visit_run<'a, T: Parameters>(items: &'a [T], f: &mut dyn FnMut(&[usize], &'a [T::Scalar])) {
+fn visit_run<'a, T: Parameters>(items: &'a [T], f: &mut LeafVisitor<'_, 'a, T::Scalar>) {
     match T::as_scalars(items) {
         Some(scalars) => f(&[scalars.len()], scalars),
         None => items.iter().for_each(|item| item.visit(f)),
@@ -184,7 +190,7 @@ fn visit_run<'a, T: Parameters>(items: &'a [T], f: &mut dyn FnMut(&[usize], &'a 
 
 fn visit_run_mut<'a, T: Parameters>(
     items: &'a mut [T],
-    f: &mut dyn FnMut(&[usize], &'a mut [T::Scalar]),
+    f: &mut LeafVisitorMut<'_, 'a, T::Scalar>,
 ) {
     if T::as_scalars(items).is_some() {
         if let Some(scalars) = T::as_scalars_mut(items) {
@@ -200,10 +206,10 @@ impl<T: Parameters, const N: usize> Parameters for [T; N] {
     fn zeros_like(&self) -> Self {
         std::array::from_fn(|i| self[i].zeros_like())
     }
-    fn visit<'a>(&'a self, f: &mut dyn FnMut(&[usize], &'a [T::Scalar])) {
+    fn visit<'a>(&'a self, f: &mut LeafVisitor<'_, 'a, T::Scalar>) {
         visit_run(self, f);
     }
-    fn visit_mut<'a>(&'a mut self, f: &mut dyn FnMut(&[usize], &'a mut [T::Scalar])) {
+    fn visit_mut<'a>(&'a mut self, f: &mut LeafVisitorMut<'_, 'a, T::Scalar>) {
         visit_run_mut(self, f);
     }
 }
@@ -213,10 +219,10 @@ impl<T: Parameters> Parameters for Vec<T> {
     fn zeros_like(&self) -> Self {
         self.iter().map(Parameters::zeros_like).collect()
     }
-    fn visit<'a>(&'a self, f: &mut dyn FnMut(&[usize], &'a [T::Scalar])) {
+    fn visit<'a>(&'a self, f: &mut LeafVisitor<'_, 'a, T::Scalar>) {
         visit_run(self, f);
     }
-    fn visit_mut<'a>(&'a mut self, f: &mut dyn FnMut(&[usize], &'a mut [T::Scalar])) {
+    fn visit_mut<'a>(&'a mut self, f: &mut LeafVisitorMut<'_, 'a, T::Scalar>) {
         visit_run_mut(self, f);
     }
 }
@@ -226,10 +232,10 @@ impl<T: Parameters> Parameters for Box<T> {
     fn zeros_like(&self) -> Self {
         Box::new((**self).zeros_like())
     }
-    fn visit<'a>(&'a self, f: &mut dyn FnMut(&[usize], &'a [T::Scalar])) {
+    fn visit<'a>(&'a self, f: &mut LeafVisitor<'_, 'a, T::Scalar>) {
         (**self).visit(f);
     }
-    fn visit_mut<'a>(&'a mut self, f: &mut dyn FnMut(&[usize], &'a mut [T::Scalar])) {
+    fn visit_mut<'a>(&'a mut self, f: &mut LeafVisitorMut<'_, 'a, T::Scalar>) {
         (**self).visit_mut(f);
     }
 }
