@@ -11,6 +11,7 @@ pub use num_traits;
 
 mod params;
 mod real;
+mod stop;
 mod value;
 
 #[doc(hidden)]
@@ -23,11 +24,12 @@ pub mod schedule;
 pub mod train;
 pub mod search;
 
-pub use params::Parameters;
+pub use params::{LeafVisitor, LeafVisitorMut, Parameters};
 pub use real::Real;
+pub use stop::no_grad;
 pub use value::{Differentiable, Grad};
 
 /// The names a program that uses gradgen needs: `use gradgen::prelude::*;`.
 pub mod prelude {
-    pub use crate::{Differentiable, Grad, Parameters, Real};
+    pub use crate::{Differentiable, Grad, Parameters, Real, no_grad};
 }
