@@ -17,12 +17,12 @@ mod value;
 #[doc(hidden)]
 pub mod __private;
 pub mod data;
-#[cfg(feature = "plot")]
-pub mod plot;
 pub mod optim;
 pub mod schedule;
 pub mod train;
 pub mod search;
+#[cfg(feature = "plot")]
+pub mod plot;
 
 pub use params::{LeafVisitor, LeafVisitorMut, Parameters};
 pub use real::Real;
