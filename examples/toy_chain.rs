@@ -67,7 +67,10 @@ fn central(f: impl Fn(f64) -> f64, v: f64) -> f64 {
 
 fn main() {
     // The values of the lecture's notebook.
-    let p = Toy { beta: [1.0, 2.0, -3.0, 0.4], omega: [0.1, -0.4, 2.0, 3.0] };
+    let p = Toy {
+        beta: [1.0, 2.0, -3.0, 0.4],
+        omega: [0.1, -0.4, 2.0, 3.0],
+    };
     let (x, y) = (2.3, 2.0);
 
     println!("Forward pass");
@@ -78,7 +81,15 @@ fn main() {
     let f2 = p.beta[2] + p.omega[2] * h2;
     let h3 = f2.cos();
     let f3 = p.beta[3] + p.omega[3] * h3;
-    for (name, v) in [("f0", f0), ("h1", h1), ("f1", f1), ("h2", h2), ("f2", f2), ("h3", h3), ("f3", f3)] {
+    for (name, v) in [
+        ("f0", f0),
+        ("h1", h1),
+        ("f1", f1),
+        ("h2", h2),
+        ("f2", f2),
+        ("h3", h3),
+        ("f3", f3),
+    ] {
         println!("  {name} = {v:>10.6}");
     }
 
@@ -87,12 +98,31 @@ fn main() {
 
     println!("Backward pass: generated derivative | central difference");
     let row = |name: &str, exact: f64, estimate: f64| {
-        println!("  {name:<10} = {exact:>12.6} | {estimate:>12.6}   (difference {:.1e})", (exact - estimate).abs());
+        println!(
+            "  {name:<10} = {exact:>12.6} | {estimate:>12.6}   (difference {:.1e})",
+            (exact - estimate).abs()
+        );
     };
-    row("dl/df3", from_f3_grad(f3, y).1, central(|v| from_f3(v, y), f3));
-    row("dl/df2", from_f2_grad(f2, &p, y).1, central(|v| from_f2(v, &p, y), f2));
-    row("dl/df1", from_f1_grad(f1, &p, y).1, central(|v| from_f1(v, &p, y), f1));
-    row("dl/df0", from_f0_grad(f0, &p, y).1, central(|v| from_f0(v, &p, y), f0));
+    row(
+        "dl/df3",
+        from_f3_grad(f3, y).1,
+        central(|v| from_f3(v, y), f3),
+    );
+    row(
+        "dl/df2",
+        from_f2_grad(f2, &p, y).1,
+        central(|v| from_f2(v, &p, y), f2),
+    );
+    row(
+        "dl/df1",
+        from_f1_grad(f1, &p, y).1,
+        central(|v| from_f1(v, &p, y), f1),
+    );
+    row(
+        "dl/df0",
+        from_f0_grad(f0, &p, y).1,
+        central(|v| from_f0(v, &p, y), f0),
+    );
     for k in (0..4).rev() {
         let db = central(
             |v| {

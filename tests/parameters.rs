@@ -28,8 +28,14 @@ struct Pair(f64, [f64; 2]);
 fn net() -> Net {
     Net {
         layers: vec![
-            Layer { w: vec![vec![1.0, 2.0], vec![3.0, 4.0]], b: vec![5.0, 6.0] },
-            Layer { w: vec![vec![7.0, 8.0]], b: vec![9.0] },
+            Layer {
+                w: vec![vec![1.0, 2.0], vec![3.0, 4.0]],
+                b: vec![5.0, 6.0],
+            },
+            Layer {
+                w: vec![vec![7.0, 8.0]],
+                b: vec![9.0],
+            },
         ],
         scale: 10.0,
         name: "net".into(),
@@ -52,10 +58,19 @@ fn leaves_come_in_declaration_order() {
     let n = net();
     let flat = n.to_flat();
     assert_eq!(flat, (1..=10).map(|i| i as f32).collect::<Vec<_>>());
-    assert_eq!(n.shapes(), vec![vec![2], vec![2], vec![2], vec![2], vec![1], vec![]]);
+    assert_eq!(
+        n.shapes(),
+        vec![vec![2], vec![2], vec![2], vec![2], vec![1], vec![]]
+    );
     assert_eq!(n.num_scalars(), 10);
-    let toy = Toy { beta: [1.0, 2.0, 3.0, 4.0], omega: [5.0, 6.0, 7.0, 8.0] };
-    assert_eq!(toy.leaves(), vec![&[1.0, 2.0, 3.0, 4.0][..], &[5.0, 6.0, 7.0, 8.0][..]]);
+    let toy = Toy {
+        beta: [1.0, 2.0, 3.0, 4.0],
+        omega: [5.0, 6.0, 7.0, 8.0],
+    };
+    assert_eq!(
+        toy.leaves(),
+        vec![&[1.0, 2.0, 3.0, 4.0][..], &[5.0, 6.0, 7.0, 8.0][..]]
+    );
 }
 
 #[test]
@@ -64,13 +79,21 @@ fn several_values_visit_together() {
     let mut grad = params.zeros_like();
     grad.copy_from_flat(&[1.0; 10]).unwrap();
     let mut momentum = params.zeros_like();
-    for ((phi, g), m) in params.leaves_mut().into_iter().zip(grad.leaves()).zip(momentum.leaves_mut()) {
+    for ((phi, g), m) in params
+        .leaves_mut()
+        .into_iter()
+        .zip(grad.leaves())
+        .zip(momentum.leaves_mut())
+    {
         for ((phi, g), m) in phi.iter_mut().zip(g).zip(m.iter_mut()) {
             *m = 0.5 * *m + 0.5 * g;
             *phi -= *m;
         }
     }
-    assert_eq!(params.to_flat(), (1..=10).map(|i| i as f32 - 0.5).collect::<Vec<_>>());
+    assert_eq!(
+        params.to_flat(),
+        (1..=10).map(|i| i as f32 - 0.5).collect::<Vec<_>>()
+    );
     assert_eq!(momentum.to_flat(), vec![0.5; 10]);
 }
 
@@ -78,7 +101,11 @@ fn several_values_visit_together() {
 fn flat_round_trip_and_norm() {
     let mut p = Pair(3.0, [4.0, 0.0]);
     assert_eq!(p.norm(), 5.0);
-    assert_eq!(p.copy_from_flat(&[1.0, 2.0]), Err(3), "a wrong length is refused");
+    assert_eq!(
+        p.copy_from_flat(&[1.0, 2.0]),
+        Err(3),
+        "a wrong length is refused"
+    );
     assert_eq!(p, Pair(3.0, [4.0, 0.0]), "and leaves the value unchanged");
     p.copy_from_flat(&[1.0, 2.0, f64::NAN]).unwrap();
     assert!(!p.all_finite());
@@ -86,7 +113,16 @@ fn flat_round_trip_and_norm() {
 
 #[test]
 fn the_gradient_of_a_struct_is_the_struct() {
-    let toy = Toy { beta: [1.0; 4], omega: [1.0; 4] };
+    let toy = Toy {
+        beta: [1.0; 4],
+        omega: [1.0; 4],
+    };
     let g: Grad<Toy> = toy.zero_tangent();
-    assert_eq!(g, Toy { beta: [0.0; 4], omega: [0.0; 4] });
+    assert_eq!(
+        g,
+        Toy {
+            beta: [0.0; 4],
+            omega: [0.0; 4]
+        }
+    );
 }

@@ -22,7 +22,13 @@ use crate::parse::{Signature, is_scalar_type};
 use crate::rules::Saved;
 
 /// Everything generated for one function, besides the function itself.
-pub fn emit(item: &ItemFn, sig: &Signature, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
+pub fn emit(
+    item: &ItemFn,
+    sig: &Signature,
+    func: &Func,
+    analysis: &Analysis,
+    names: &mut Names,
+) -> TokenStream {
     // Each generated function has a scope of its own: its names need to be
     // unique against the user's, not against each other's.
     let wrapper_names = names.clone();
@@ -61,9 +67,16 @@ impl<'a> Shared<'a> {
         let attrs = item
             .attrs
             .iter()
-            .filter(|a| ["cfg", "cfg_attr", "allow"].iter().any(|n| a.path().is_ident(n)))
+            .filter(|a| {
+                ["cfg", "cfg_attr", "allow"]
+                    .iter()
+                    .any(|n| a.path().is_ident(n))
+            })
             .collect();
-        let mut namer = LifetimeNamer { names, added: Vec::new() };
+        let mut namer = LifetimeNamer {
+            names,
+            added: Vec::new(),
+        };
         let named_args = sig
             .args
             .iter()
@@ -75,7 +88,9 @@ impl<'a> Shared<'a> {
             .collect();
         let mut named_generics = item.sig.generics.clone();
         for (i, lt) in namer.added.iter().enumerate() {
-            named_generics.params.insert(i, GenericParam::Lifetime(LifetimeParam::new(lt.clone())));
+            named_generics
+                .params
+                .insert(i, GenericParam::Lifetime(LifetimeParam::new(lt.clone())));
         }
         let captured = named_generics.params.iter().map(|p| match p {
             GenericParam::Lifetime(l) => l.lifetime.to_token_stream(),
@@ -83,9 +98,23 @@ impl<'a> Shared<'a> {
             GenericParam::Const(c) => c.ident.to_token_stream(),
         });
         let captures = quote!(use<#(#captured),*>);
-        let grad_types = sig.args.iter().map(|a| grad_type(&crate::parse::strip_refs(&a.ty))).collect();
+        let grad_types = sig
+            .args
+            .iter()
+            .map(|a| grad_type(&crate::parse::strip_refs(&a.ty)))
+            .collect();
         let ret_grad = grad_type(&sig.ret);
-        Shared { item, sig, name: &item.sig.ident, attrs, named_args, named_generics, captures, grad_types, ret_grad }
+        Shared {
+            item,
+            sig,
+            name: &item.sig.ident,
+            attrs,
+            named_args,
+            named_generics,
+            captures,
+            grad_types,
+            ret_grad,
+        }
     }
 
     /// The gradient's type: one argument bare, several as a tuple.
@@ -98,7 +127,12 @@ impl<'a> Shared<'a> {
     }
 
     fn active_indices(&self) -> impl Iterator<Item = usize> + '_ {
-        self.sig.args.iter().enumerate().filter(|(_, a)| a.active).map(|(i, _)| i)
+        self.sig
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| a.active)
+            .map(|(i, _)| i)
     }
 
     fn arg_names(&self) -> Vec<&Ident> {
@@ -108,12 +142,13 @@ impl<'a> Shared<'a> {
 
 /// `::gradgen::Grad<T>`, or `T` itself for the float types.
 fn grad_type(ty: &Type) -> TokenStream {
-    if let Type::Path(p) = ty {
-        if p.path.is_ident("f64") || p.path.is_ident("f32") {
+    if let Type::Path(p) = ty
+        && (p.path.is_ident("f64") || p.path.is_ident("f32")) {
             return ty.to_token_stream();
         }
-    }
-    quote!(::gradgen::Grad<#ty>)
+    // Spanned at the user's type: a type that is not differentiable is
+    // reported there, not at the attribute.
+    quote_spanned!(syn::spanned::Spanned::span(ty)=> ::gradgen::Grad<#ty>)
 }
 
 /// Names every elided lifetime of the argument types (`&T`, `'_`), so the
@@ -126,7 +161,10 @@ struct LifetimeNamer<'n> {
 impl LifetimeNamer<'_> {
     fn next(&mut self, span: Span) -> Lifetime {
         let ident = self.names.fresh(&format!("a{}", self.added.len()), span);
-        let lt = Lifetime { apostrophe: span, ident };
+        let lt = Lifetime {
+            apostrophe: span,
+            ident,
+        };
         self.added.push(lt.clone());
         lt
     }
@@ -150,13 +188,28 @@ impl VisitMut for LifetimeNamer<'_> {
 // ----- the composition entry point -------------------------------------------
 
 fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
-    let Shared { item, name, named_args, named_generics, captures, ret_grad, .. } = shared;
+    let Shared {
+        item,
+        name,
+        named_args,
+        named_generics,
+        captures,
+        ret_grad,
+        ..
+    } = shared;
     let vis = &item.vis;
     let attrs = &shared.attrs;
     let ret = &shared.sig.ret;
     let where_clause = &named_generics.where_clause;
     let gg = names.fresh("gg", Span::call_site());
-    let mut body = Body { func, analysis, names, gg: gg.clone(), seen: vec![false; func.vars.len()], tapes: Vec::new() };
+    let mut body = Body {
+        func,
+        analysis,
+        names,
+        gg: gg.clone(),
+        seen: vec![false; func.vars.len()],
+        tapes: Vec::new(),
+    };
     let forward = body.forward();
     let (d_out, seed) = body.seed();
     let reverse = body.reverse();
@@ -189,6 +242,18 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     let (impl_generics, _, _) = named_generics.split_for_impl();
     let generic_params = &named_generics.params;
     let _ = impl_generics;
+    let turbofish: Vec<TokenStream> = shared
+        .item
+        .sig
+        .generics
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            GenericParam::Type(t) => Some(t.ident.to_token_stream()),
+            GenericParam::Const(c) => Some(c.ident.to_token_stream()),
+            GenericParam::Lifetime(_) => None,
+        })
+        .collect();
     let doc = format!(
         "The composition entry point of [`{name}`]: its value, and a pullback that takes the adjoint of the result and one slot per argument."
     );
@@ -210,6 +275,9 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
                 #where_clause
             {
                 use ::gradgen::__private as #gg;
+                // The derivative stands for the function: a user who calls
+                // only `_grad` has still used it.
+                let _ = #name::<#(#turbofish),*>;
                 #forward
                 (#result, move |#d_out, #(#slot_params),*| {
                     #(#scratch)*
@@ -239,7 +307,11 @@ impl Body<'_> {
     }
 
     fn adjoint(&self, v: VarId) -> Ident {
-        format_ident!("d_{}", self.var(v).to_string().trim_start_matches("r#"), span = self.var(v).span())
+        format_ident!(
+            "d_{}",
+            self.var(v).to_string().trim_start_matches("r#"),
+            span = self.var(v).span()
+        )
     }
 
     fn value_tokens(&self, value: &Value) -> TokenStream {
@@ -374,7 +446,8 @@ impl Body<'_> {
     fn seed_tuple(&mut self, b: &Binding, seeds: &mut TokenStream) -> TokenStream {
         match b {
             Binding::Tuple(items) => {
-                let items: Vec<TokenStream> = items.iter().map(|b| self.seed_tuple(b, seeds)).collect();
+                let items: Vec<TokenStream> =
+                    items.iter().map(|b| self.seed_tuple(b, seeds)).collect();
                 quote!((#(#items,)*))
             }
             Binding::Value(o) if self.func.varied(&o.value) => {
@@ -402,7 +475,13 @@ impl Body<'_> {
                 }
             }
             Value::Place(p) if self.func.params[p.param].active => {
-                let d = format_ident!("d_{}", self.func.params[p.param].name.to_string().trim_start_matches("r#"));
+                let d = format_ident!(
+                    "d_{}",
+                    self.func.params[p.param]
+                        .name
+                        .to_string()
+                        .trim_start_matches("r#")
+                );
                 let path = &p.path;
                 if path.is_empty() {
                     quote!(#gg::acc(&mut *#d, #expr);)
@@ -434,8 +513,14 @@ impl Body<'_> {
             Op::Const(_) => TokenStream::new(),
             Op::Neg(a) => self.contribute(&a.value, quote_spanned!(span=> #gg::d_neg(#d_y))),
             Op::Binary(_, a, b) => {
-                let tape = self.tapes.iter().find(|(v, _)| *v == step.out).map(|(_, t)| t.clone());
-                let Some(tape) = tape else { return TokenStream::new() };
+                let tape = self
+                    .tapes
+                    .iter()
+                    .find(|(v, _)| *v == step.out)
+                    .map(|(_, t)| t.clone());
+                let Some(tape) = tape else {
+                    return TokenStream::new();
+                };
                 let mut out = TokenStream::new();
                 if self.func.varied(&a.value) {
                     out.extend(self.contribute(&a.value, quote_spanned!(span=> #tape.lhs(&#d_y))));
@@ -459,8 +544,12 @@ impl Body<'_> {
                     }
                 });
                 let call = quote_spanned!(span=> #gg::#f(#d_y, #(#saved),*));
-                let inputs: Vec<&Operand> =
-                    args.iter().enumerate().filter(|(i, _)| rule.differentiable(*i)).map(|(_, a)| a).collect();
+                let inputs: Vec<&Operand> = args
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| rule.differentiable(*i))
+                    .map(|(_, a)| a)
+                    .collect();
                 if inputs.len() == 1 {
                     return self.contribute(&inputs[0].value, call);
                 }
@@ -468,8 +557,8 @@ impl Body<'_> {
                 let mut pattern = Vec::new();
                 let mut adds = TokenStream::new();
                 for (k, input) in inputs.iter().enumerate() {
-                    if let Value::Var(v) = input.value {
-                        if self.func.vars[v.0].varied && !self.seen[v.0] {
+                    if let Value::Var(v) = input.value
+                        && self.func.vars[v.0].varied && !self.seen[v.0] {
                             // The first contribution binds the adjoint itself.
                             self.seen[v.0] = true;
                             let d = self.adjoint(v);
@@ -477,7 +566,6 @@ impl Body<'_> {
                             pattern.push(quote!(#mutability #d));
                             continue;
                         }
-                    }
                     if self.func.varied(&input.value) {
                         let d = self.names.fresh(&format!("{d_y}_{k}"), span);
                         adds.extend(self.contribute(&input.value, d.to_token_stream()));
@@ -506,15 +594,29 @@ fn is_atom(tokens: &TokenStream) -> bool {
     let mut iter = tokens.clone().into_iter();
     matches!(
         (iter.next(), iter.next()),
-        (Some(proc_macro2::TokenTree::Literal(_) | proc_macro2::TokenTree::Ident(_)), None)
+        (
+            Some(proc_macro2::TokenTree::Literal(_) | proc_macro2::TokenTree::Ident(_)),
+            None
+        )
     ) || syn::parse2::<syn::ExprPath>(tokens.clone()).is_ok()
-        || matches!(syn::parse2::<syn::Expr>(tokens.clone()), Ok(syn::Expr::Paren(_) | syn::Expr::Tuple(_)))
+        || matches!(
+            syn::parse2::<syn::Expr>(tokens.clone()),
+            Ok(syn::Expr::Paren(_) | syn::Expr::Tuple(_))
+        )
 }
 
 // ----- the wrappers ----------------------------------------------------------
 
 fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
-    let Shared { item, name, named_args, named_generics, captures, ret_grad, .. } = shared;
+    let Shared {
+        item,
+        name,
+        named_args,
+        named_generics,
+        captures,
+        ret_grad,
+        ..
+    } = shared;
     let vis = &item.vis;
     let attrs = &shared.attrs;
     let ret = &shared.sig.ret;
@@ -579,7 +681,10 @@ fn grad(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) ->
 
 /// The zero gradients a wrapper starts from, the slots it passes, and the
 /// gradient it returns.
-fn gradient_parts(shared: &Shared, names: &mut Names) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream) {
+fn gradient_parts(
+    shared: &Shared,
+    names: &mut Names,
+) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream) {
     let mut zeros = Vec::new();
     let mut slots = Vec::new();
     let mut grads = Vec::new();
@@ -604,6 +709,10 @@ fn gradient_parts(shared: &Shared, names: &mut Names) -> (Vec<TokenStream>, Vec<
 /// Stand-ins with the right signatures, emitted when the body has errors so
 /// that one rejection does not cascade into "cannot find function" errors.
 pub fn fallback(item: &ItemFn, sig: &Signature, names: &mut Names) -> TokenStream {
+    if matches!(&sig.ret, Type::Tuple(t) if t.elems.is_empty()) {
+        // No result (already reported): nothing to differentiate, nothing to stand in for.
+        return TokenStream::new();
+    }
     let shared = Shared::new(item, sig, names);
     let name = shared.name;
     let vis = &item.vis;

@@ -44,12 +44,28 @@ fn expand(args: TokenStream, item: &ItemFn) -> Result<TokenStream, (syn::Error, 
     };
     let mut names = Names::new(item.to_token_stream());
     let Some(sig) = parse::signature(item, &options, &mut errors) else {
-        return Err((errors.finish(()).err().unwrap_or_else(|| syn::Error::new_spanned(&item.sig, "invalid signature")), TokenStream::new()));
+        return Err((
+            errors
+                .finish(())
+                .err()
+                .unwrap_or_else(|| syn::Error::new_spanned(&item.sig, "invalid signature")),
+            TokenStream::new(),
+        ));
     };
     fence::check(&item.block, &mut errors);
-    let func = lower::lower(&sig, &item.sig.generics, &item.block, &mut names, &mut errors);
+    let func = lower::lower(
+        &sig,
+        &item.sig.generics,
+        &item.block,
+        &mut names,
+        &mut errors,
+    );
     if let Err(e) = errors.finish(()) {
-        let fallback = if sig.active().next().is_some() { emit::fallback(item, &sig, &mut names) } else { TokenStream::new() };
+        let fallback = if sig.active().next().is_some() {
+            emit::fallback(item, &sig, &mut names)
+        } else {
+            TokenStream::new()
+        };
         return Err((e, fallback));
     }
     let analysis = analyse::analyse(&func);

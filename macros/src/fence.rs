@@ -18,7 +18,8 @@ struct Fence<'a> {
     errors: &'a mut Errors,
 }
 
-const LOOPS: &str = "is not supported yet: write the iterations out one by one (loops come with control flow)";
+const LOOPS: &str =
+    "is not supported yet: write the iterations out one by one (loops come with control flow)";
 
 impl<'ast> Visit<'ast> for Fence<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
@@ -54,14 +55,13 @@ impl<'ast> Visit<'ast> for Fence<'_> {
     }
 
     fn visit_local(&mut self, local: &'ast Local) {
-        if let Some(init) = &local.init {
-            if let Some((else_token, _)) = &init.diverge {
+        if let Some(init) = &local.init
+            && let Some((else_token, _)) = &init.diverge {
                 self.errors.push(
                     else_token.span(),
                     "`let ... else` is not supported: bind the value with a plain `let`",
                 );
             }
-        }
         visit::visit_local(self, local);
     }
 
@@ -69,6 +69,14 @@ impl<'ast> Visit<'ast> for Fence<'_> {
         // Items inside the body are ordinary code the body may call; they are
         // not differentiated, so there is nothing to fence.
     }
+}
+
+/// Whether the fence rejects `expr` or anything inside it, so that later
+/// stages need not report the same code a second time.
+pub fn rejects(expr: &Expr) -> bool {
+    let mut errors = Errors::default();
+    Fence { errors: &mut errors }.visit_expr(expr);
+    errors.finish(()).is_err()
 }
 
 /// The span to report a construct at: its keyword, where it has one, so the

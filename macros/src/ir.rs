@@ -52,7 +52,7 @@ pub struct Block {
 /// A statement of the intermediate form.
 pub enum Stmt {
     /// `let out = op;`
-    Step(Step),
+    Step(Box<Step>),
     /// A statement that computes nothing differentiable (a constant `let`, a
     /// macro call, an item), emitted as written in the forward sweep.
     Verbatim(TokenStream),
@@ -137,7 +137,7 @@ impl Func {
     /// The steps in the order the forward sweep runs them.
     pub fn steps(&self) -> impl DoubleEndedIterator<Item = &Step> {
         self.body.stmts.iter().filter_map(|s| match s {
-            Stmt::Step(step) => Some(step),
+            Stmt::Step(step) => Some(&**step),
             Stmt::Verbatim(_) => None,
         })
     }
@@ -154,7 +154,10 @@ impl Func {
 
 impl Value {
     pub fn operand(self) -> Operand {
-        Operand { value: self, borrowed: false }
+        Operand {
+            value: self,
+            borrowed: false,
+        }
     }
 }
 

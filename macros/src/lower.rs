@@ -18,13 +18,21 @@ use syn::{BinOp as SynBinOp, Expr, Ident, Member, Pat, Stmt as SynStmt, UnOp};
 
 use crate::diag::Errors;
 use crate::fence::expr_span;
-use crate::ir::{BinOp, Binding, Block, Func, Op, Operand, Param, Place, Step, Stmt, Value, VarId, VarInfo};
+use crate::ir::{
+    BinOp, Binding, Block, Func, Op, Operand, Param, Place, Step, Stmt, Value, VarId, VarInfo,
+};
 use crate::naming::Names;
 use crate::parse::Signature;
 use crate::rules::{self, Rule};
 
 /// Lowers `body`, recording every problem in `errors`.
-pub fn lower(sig: &Signature, generics: &syn::Generics, body: &syn::Block, names: &mut Names, errors: &mut Errors) -> Func {
+pub fn lower(
+    sig: &Signature,
+    generics: &syn::Generics,
+    body: &syn::Block,
+    names: &mut Names,
+    errors: &mut Errors,
+) -> Func {
     let mut lowering = Lowering {
         names,
         errors,
@@ -33,17 +41,31 @@ pub fn lower(sig: &Signature, generics: &syn::Generics, body: &syn::Block, names
         block: Block::default(),
         params_active: sig.args.iter().map(|a| a.active).collect(),
         param_names: sig.args.iter().map(|a| a.name.clone()).collect(),
-        type_params: generics.type_params().map(|p| p.ident.to_string()).collect(),
+        type_params: generics
+            .type_params()
+            .map(|p| p.ident.to_string())
+            .collect(),
     };
     let mut params = Vec::new();
     for (i, arg) in sig.args.iter().enumerate() {
         let name = lowering.names.user(&arg.name);
-        let place = Place { param: i, path: TokenStream::new() };
+        let place = Place {
+            param: i,
+            path: TokenStream::new(),
+        };
         lowering.bind(&arg.name, Binding::Value(Value::Place(place).operand()));
-        params.push(Param { name, active: arg.active });
+        params.push(Param {
+            name,
+            active: arg.active,
+        });
     }
     let result = lowering.block(body);
-    Func { params, vars: lowering.vars, body: lowering.block, result }
+    Func {
+        params,
+        vars: lowering.vars,
+        body: lowering.block,
+        result,
+    }
 }
 
 struct Lowering<'a> {
@@ -94,14 +116,26 @@ impl Lowering<'_> {
         VarId(self.vars.len() - 1)
     }
 
-    fn push_step(&mut self, want: Option<&Ident>, op: Op, ty: Option<syn::Type>, span: Span) -> VarId {
+    fn push_step(
+        &mut self,
+        want: Option<&Ident>,
+        op: Op,
+        ty: Option<syn::Type>,
+        span: Span,
+    ) -> VarId {
         let varied = !matches!(op, Op::Const(_));
         let name = match want {
             Some(user) => self.names.user(user),
             None => self.names.temp(span),
         };
         let out = self.new_var(name, varied);
-        self.block.stmts.push(Stmt::Step(Step { out, op, ty, mutable: false, span }));
+        self.block.stmts.push(Stmt::Step(Box::new(Step {
+            out,
+            op,
+            ty,
+            mutable: false,
+            span,
+        })));
         out
     }
 
@@ -141,21 +175,30 @@ impl Lowering<'_> {
             }
             Value::Const(tokens) => tokens.clone(),
         };
-        if operand.borrowed { quote!((&#value)) } else { value }
+        if operand.borrowed {
+            quote!((&#value))
+        } else {
+            value
+        }
     }
 
     // ----- constants -----------------------------------------------------
 
     /// Whether `expr` mentions a name bound to a value with a derivative.
     fn mentions_varied(&self, expr: &Expr) -> bool {
-        let mut finder = Mentions { lowering: self, found: false };
+        let mut finder = Mentions {
+            lowering: self,
+            found: false,
+        };
         finder.visit_expr(expr);
         finder.found
     }
 
     fn mentions_varied_tokens(&self, tokens: &TokenStream) -> bool {
         tokens.clone().into_iter().any(|tt| match tt {
-            TokenTree::Ident(i) => self.lookup(&i.to_string()).is_some_and(|b| self.binding_varied(b)),
+            TokenTree::Ident(i) => self
+                .lookup(&i.to_string())
+                .is_some_and(|b| self.binding_varied(b)),
             TokenTree::Group(g) => self.mentions_varied_tokens(&g.stream()),
             _ => false,
         })
@@ -178,7 +221,8 @@ impl Lowering<'_> {
                     None => TokenTree::Ident(i).into(),
                 },
                 TokenTree::Group(g) => {
-                    let mut group = proc_macro2::Group::new(g.delimiter(), self.resolve_tokens(g.stream()));
+                    let mut group =
+                        proc_macro2::Group::new(g.delimiter(), self.resolve_tokens(g.stream()));
                     group.set_span(g.span());
                     TokenTree::Group(group).into()
                 }
@@ -201,13 +245,17 @@ impl Lowering<'_> {
         let count = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
             if returned {
-                self.errors.push(stmt.span(), "unreachable code after `return`: remove it");
+                self.errors
+                    .push(stmt.span(), "unreachable code after `return`: remove it");
                 break;
             }
             let last = i + 1 == count;
             match stmt {
                 SynStmt::Local(local) => self.local(local),
-                SynStmt::Item(item) => self.block.stmts.push(Stmt::Verbatim(item.to_token_stream())),
+                SynStmt::Item(item) => self
+                    .block
+                    .stmts
+                    .push(Stmt::Verbatim(item.to_token_stream())),
                 SynStmt::Macro(m) => self.macro_stmt(&m.mac, m.to_token_stream()),
                 SynStmt::Expr(Expr::Return(r), _) => {
                     if self.scopes.len() > 2 {
@@ -247,7 +295,10 @@ impl Lowering<'_> {
 
     fn local(&mut self, local: &syn::Local) {
         let Some(init) = &local.init else {
-            self.errors.push(local.pat.span(), "a `let` without a value is not supported: give it its value where it is declared");
+            self.errors.push(
+                local.pat.span(),
+                "a `let` without a value is not supported: give it its value where it is declared",
+            );
             return;
         };
         let (pat, ty) = match &local.pat {
@@ -256,8 +307,8 @@ impl Lowering<'_> {
         };
         // A constant value with any pattern is the user's own `let`.
         if !self.mentions_varied(&init.expr) {
-            if let Pat::Ident(p) = pat {
-                if p.by_ref.is_none() && p.subpat.is_none() {
+            if let Pat::Ident(p) = pat
+                && p.by_ref.is_none() && p.subpat.is_none() {
                     let tokens = self.resolve(&init.expr);
                     let out = self.push_step(Some(&p.ident), Op::Const(tokens), ty, p.ident.span());
                     if let Some(Stmt::Step(step)) = self.block.stmts.last_mut() {
@@ -266,11 +317,12 @@ impl Lowering<'_> {
                     self.bind(&p.ident, Binding::Value(Value::Var(out).operand()));
                     return;
                 }
-            }
             let tokens = self.resolve(&init.expr);
             let pat = self.bind_constant_pattern(pat);
             let ty = ty.map(|t| quote!(: #t));
-            self.block.stmts.push(Stmt::Verbatim(quote!(let #pat #ty = #tokens;)));
+            self.block
+                .stmts
+                .push(Stmt::Verbatim(quote!(let #pat #ty = #tokens;)));
             return;
         }
         let want = match pat {
@@ -293,12 +345,7 @@ impl Lowering<'_> {
     fn bind_pattern(&mut self, pat: &Pat, binding: Binding) {
         match (pat, binding) {
             (Pat::Ident(p), binding) if p.by_ref.is_none() && p.subpat.is_none() => {
-                let binding = match binding {
-                    // A fresh step already carries the user's name; an alias
-                    // (`let y = x;`) just binds the name.
-                    b @ Binding::Value(_) => b,
-                    b @ Binding::Tuple(_) => b,
-                };
+                let binding = binding;
                 self.bind(&p.ident, binding);
             }
             (Pat::Wild(_), _) => {}
@@ -331,7 +378,10 @@ impl Lowering<'_> {
                     return;
                 };
                 if self.lookup(&name.to_string()).is_none() {
-                    self.errors.push(name.span(), format!("`{name}` is not a local variable of this function"));
+                    self.errors.push(
+                        name.span(),
+                        format!("`{name}` is not a local variable of this function"),
+                    );
                     return;
                 }
                 let binding = self.expr(&assign.right, Some(&name));
@@ -346,7 +396,10 @@ impl Lowering<'_> {
                     return;
                 };
                 let Some(current) = self.lookup(&name.to_string()).cloned() else {
-                    self.errors.push(name.span(), format!("`{name}` is not a local variable of this function"));
+                    self.errors.push(
+                        name.span(),
+                        format!("`{name}` is not a local variable of this function"),
+                    );
                     return;
                 };
                 let op = compound_op(&b.op);
@@ -359,11 +412,13 @@ impl Lowering<'_> {
                 let binding = self.expr(other, None);
                 // A constant statement may have effects (a call, a print):
                 // keep it. What has a derivative and is dropped has none.
-                if let Binding::Value(Operand { value: Value::Const(tokens), .. }) = binding {
-                    if !matches!(other, Expr::Lit(_) | Expr::Path(_)) {
+                if let Binding::Value(Operand {
+                    value: Value::Const(tokens),
+                    ..
+                }) = binding
+                    && !matches!(other, Expr::Lit(_) | Expr::Path(_)) {
                         self.block.stmts.push(Stmt::Verbatim(quote!(#tokens;)));
                     }
-                }
             }
         }
     }
@@ -389,14 +444,19 @@ impl Lowering<'_> {
                     Binding::Value(o)
                 }
                 Binding::Tuple(_) => {
-                    self.errors.push(r.span(), "borrowing a tuple is not supported: borrow its elements");
+                    self.errors.push(
+                        r.span(),
+                        "borrowing a tuple is not supported: borrow its elements",
+                    );
                     poison()
                 }
             },
             Expr::Unary(u) => match u.op {
                 UnOp::Neg(_) => {
                     let operand = self.expr(&u.expr, None);
-                    let Some(a) = self.operand(operand, &u.expr) else { return poison() };
+                    let Some(a) = self.operand(operand, &u.expr) else {
+                        return poison();
+                    };
                     if matches!(a.value, Value::Const(_)) {
                         return self.constant(expr);
                     }
@@ -414,8 +474,14 @@ impl Lowering<'_> {
                     SynBinOp::Sub(_) => BinOp::Sub,
                     SynBinOp::Mul(_) => BinOp::Mul,
                     SynBinOp::Div(_) => BinOp::Div,
-                    SynBinOp::Eq(_) | SynBinOp::Ne(_) | SynBinOp::Lt(_) | SynBinOp::Le(_) | SynBinOp::Gt(_)
-                    | SynBinOp::Ge(_) | SynBinOp::And(_) | SynBinOp::Or(_) => return self.constant(expr),
+                    SynBinOp::Eq(_)
+                    | SynBinOp::Ne(_)
+                    | SynBinOp::Lt(_)
+                    | SynBinOp::Le(_)
+                    | SynBinOp::Gt(_)
+                    | SynBinOp::Ge(_)
+                    | SynBinOp::And(_)
+                    | SynBinOp::Or(_) => return self.constant(expr),
                     SynBinOp::Rem(_) => {
                         self.errors.push(
                             b.op.span(),
@@ -426,7 +492,10 @@ impl Lowering<'_> {
                     _ => {
                         self.errors.push(
                             b.op.span(),
-                            format!("`{}` is not supported on an active value here", b.op.to_token_stream()),
+                            format!(
+                                "`{}` is not supported on an active value here",
+                                b.op.to_token_stream()
+                            ),
                         );
                         return poison();
                     }
@@ -440,10 +509,18 @@ impl Lowering<'_> {
             Expr::Field(f) => {
                 let base = self.expr(&f.base, None);
                 match (base, &f.member) {
-                    (Binding::Tuple(mut items), Member::Unnamed(index)) if (index.index as usize) < items.len() => {
+                    (Binding::Tuple(mut items), Member::Unnamed(index))
+                        if (index.index as usize) < items.len() =>
+                    {
                         items.swap_remove(index.index as usize)
                     }
-                    (Binding::Value(Operand { value: Value::Place(mut place), .. }), member) => {
+                    (
+                        Binding::Value(Operand {
+                            value: Value::Place(mut place),
+                            ..
+                        }),
+                        member,
+                    ) => {
                         let path = &place.path;
                         place.path = quote!(#path . #member);
                         Binding::Value(Value::Place(place).operand())
@@ -467,7 +544,10 @@ impl Lowering<'_> {
                 }
                 let index = self.resolve(&ix.index);
                 match self.expr(&ix.expr, None) {
-                    Binding::Value(Operand { value: Value::Place(mut place), .. }) => {
+                    Binding::Value(Operand {
+                        value: Value::Place(mut place),
+                        ..
+                    }) => {
                         let path = &place.path;
                         place.path = quote!(#path [#index]);
                         Binding::Value(Value::Place(place).operand())
@@ -546,14 +626,20 @@ impl Lowering<'_> {
                 poison()
             }
             Expr::Assign(a) => {
-                self.errors.push(a.eq_token.span(), "an assignment is not a value: assign in a statement of its own");
+                self.errors.push(
+                    a.eq_token.span(),
+                    "an assignment is not a value: assign in a statement of its own",
+                );
                 poison()
             }
             other => {
-                self.errors.push(
-                    expr_span(other),
-                    "this expression is not supported on values with a derivative: use arithmetic operators and float methods, or make the value constant with `no_grad(...)`",
-                );
+                // What the fence rejected inside it is reported already.
+                if !crate::fence::rejects(other) {
+                    self.errors.push(
+                        expr_span(other),
+                        "this expression is not supported on values with a derivative: use arithmetic operators and float methods, or make the value constant with `no_grad(...)`",
+                    );
+                }
                 poison()
             }
         }
@@ -565,7 +651,10 @@ impl Lowering<'_> {
             label: None,
             block: i.then_branch.clone(),
         }));
-        then_constant && i.else_branch.as_ref().is_none_or(|(_, e)| !self.mentions_varied(e))
+        then_constant
+            && i.else_branch
+                .as_ref()
+                .is_none_or(|(_, e)| !self.mentions_varied(e))
     }
 
     /// A binding used as an operand: a single value.
@@ -573,15 +662,28 @@ impl Lowering<'_> {
         match binding {
             Binding::Value(o) => Some(o),
             Binding::Tuple(_) => {
-                self.errors.push(at.span(), "a tuple is not a number: use one of its elements (`t.0`)");
+                self.errors.push(
+                    at.span(),
+                    "a tuple is not a number: use one of its elements (`t.0`)",
+                );
                 None
             }
         }
     }
 
-    fn binary(&mut self, op: Option<BinOp>, lhs: Binding, rhs: Binding, want: Option<&Ident>, at: &Expr, span: Span) -> Binding {
+    fn binary(
+        &mut self,
+        op: Option<BinOp>,
+        lhs: Binding,
+        rhs: Binding,
+        want: Option<&Ident>,
+        at: &Expr,
+        span: Span,
+    ) -> Binding {
         let Some(op) = op else { return poison() };
-        let (Some(a), Some(b)) = (self.operand(lhs, at), self.operand(rhs, at)) else { return poison() };
+        let (Some(a), Some(b)) = (self.operand(lhs, at), self.operand(rhs, at)) else {
+            return poison();
+        };
         if !self.value_varied(&a.value) && !self.value_varied(&b.value) {
             let (a, b) = (self.operand_tokens(&a), self.operand_tokens(&b));
             let op = op.token();
@@ -592,7 +694,12 @@ impl Lowering<'_> {
         Binding::Value(Value::Var(out).operand())
     }
 
-    fn method_call(&mut self, m: &syn::ExprMethodCall, want: Option<&Ident>, expr: &Expr) -> Binding {
+    fn method_call(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        want: Option<&Ident>,
+        expr: &Expr,
+    ) -> Binding {
         let name = m.method.to_string();
         if rules::CONSTANT_METHODS.contains(&name.as_str()) {
             return self.constant(expr);
@@ -616,7 +723,12 @@ impl Lowering<'_> {
 
     fn call(&mut self, c: &syn::ExprCall, want: Option<&Ident>, expr: &Expr) -> Binding {
         if let Expr::Path(p) = &*c.func {
-            let segments: Vec<String> = p.path.segments.iter().map(|s| s.ident.to_string()).collect();
+            let segments: Vec<String> = p
+                .path
+                .segments
+                .iter()
+                .map(|s| s.ident.to_string())
+                .collect();
             if let Some(last) = segments.last() {
                 if last == "no_grad" && c.args.len() == 1 {
                     return self.constant(expr);
@@ -628,7 +740,11 @@ impl Lowering<'_> {
                     if let (true, Some(rule)) = (float_owner, rules::lookup(last)) {
                         let inputs: Vec<&Expr> = c.args.iter().collect();
                         let path = p.to_token_stream();
-                        let span = p.path.segments.last().map_or_else(|| p.span(), |s| s.ident.span());
+                        let span = p
+                            .path
+                            .segments
+                            .last()
+                            .map_or_else(|| p.span(), |s| s.ident.span());
                         return self.rule_call(rule, Some(path), &inputs, span, want, expr);
                     }
                 }
@@ -642,7 +758,8 @@ impl Lowering<'_> {
             );
             return poison();
         }
-        self.errors.push(c.func.span(), "only calls of named functions are supported");
+        self.errors
+            .push(c.func.span(), "only calls of named functions are supported");
         poison()
     }
 
@@ -682,7 +799,9 @@ impl Lowering<'_> {
                 continue;
             }
             let binding = self.expr(input, None);
-            let Some(operand) = self.operand(binding, input) else { return poison() };
+            let Some(operand) = self.operand(binding, input) else {
+                return poison();
+            };
             varied |= self.value_varied(&operand.value);
             args.push(self.stable(operand, rule, i));
         }
@@ -696,11 +815,17 @@ impl Lowering<'_> {
     /// A constant input that the reverse step reads is computed once, in the
     /// forward sweep, unless it is a literal or a name.
     fn stable(&mut self, operand: Operand, rule: &Rule, index: usize) -> Operand {
-        let read = rule.saves.iter().any(|s| matches!(s, rules::Saved::Input(i) if *i == index));
+        let read = rule
+            .saves
+            .iter()
+            .any(|s| matches!(s, rules::Saved::Input(i) if *i == index));
         match &operand.value {
             Value::Const(tokens) if read && !is_atom(tokens) => {
                 let out = self.push_step(None, Op::Const(tokens.clone()), None, Span::call_site());
-                Operand { value: Value::Var(out), borrowed: operand.borrowed }
+                Operand {
+                    value: Value::Var(out),
+                    borrowed: operand.borrowed,
+                }
             }
             _ => operand,
         }
@@ -708,7 +833,11 @@ impl Lowering<'_> {
 }
 
 fn rule_list() -> String {
-    rules::RULES.iter().map(|r| format!("`{}`", r.name)).collect::<Vec<_>>().join(", ")
+    rules::RULES
+        .iter()
+        .map(|r| format!("`{}`", r.name))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn is_atom(tokens: &TokenStream) -> bool {
@@ -718,7 +847,10 @@ fn is_atom(tokens: &TokenStream) -> bool {
     match first {
         Some(TokenTree::Literal(_)) | Some(TokenTree::Ident(_)) => single,
         Some(TokenTree::Punct(p)) if p.as_char() == '-' => {
-            matches!(tokens.clone().into_iter().nth(1), Some(TokenTree::Literal(_))) && tokens.clone().into_iter().count() == 2
+            matches!(
+                tokens.clone().into_iter().nth(1),
+                Some(TokenTree::Literal(_))
+            ) && tokens.clone().into_iter().count() == 2
         }
         _ => syn::parse2::<syn::ExprPath>(tokens.clone()).is_ok(),
     }
@@ -747,7 +879,18 @@ fn is_integer_type(ty: &syn::Type) -> bool {
         syn::Type::Path(p) => p.path.get_ident().is_some_and(|i| {
             matches!(
                 i.to_string().as_str(),
-                "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize" | "bool"
+                "i8" | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "bool"
             )
         }),
         syn::Type::Paren(p) => is_integer_type(&p.elem),
@@ -774,11 +917,10 @@ struct Mentions<'l, 'a> {
 
 impl<'ast> Visit<'ast> for Mentions<'_, '_> {
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
-        if let Some(ident) = p.path.get_ident() {
-            if let Some(b) = self.lowering.lookup(&ident.to_string()) {
+        if let Some(ident) = p.path.get_ident()
+            && let Some(b) = self.lowering.lookup(&ident.to_string()) {
                 self.found |= self.lowering.binding_varied(b);
             }
-        }
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         self.found |= self.lowering.mentions_varied_tokens(&m.tokens);
@@ -794,10 +936,11 @@ struct Resolver<'l, 'a> {
 impl VisitMut for Resolver<'_, '_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         if let Expr::Path(p) = expr {
-            if let Some(ident) = p.path.get_ident() {
-                if let Some(b) = self.lowering.lookup(&ident.to_string()) {
+            if let Some(ident) = p.path.get_ident()
+                && let Some(b) = self.lowering.lookup(&ident.to_string()) {
                     let tokens = self.lowering.binding_tokens(b);
-                    let mut replaced: Expr = syn::parse2(tokens.clone()).unwrap_or_else(|_| Expr::Verbatim(tokens));
+                    let mut replaced: Expr =
+                        syn::parse2(tokens.clone()).unwrap_or_else(|_| Expr::Verbatim(tokens));
                     if let Expr::Path(ep) = &mut replaced {
                         // Keep the user's span, so errors point at their code.
                         if let Some(seg) = ep.path.segments.first_mut() {
@@ -806,7 +949,6 @@ impl VisitMut for Resolver<'_, '_> {
                     }
                     *expr = replaced;
                 }
-            }
             return;
         }
         syn::visit_mut::visit_expr_mut(self, expr);
@@ -837,7 +979,8 @@ impl VisitMut for PatternBinder<'_, '_> {
     fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
         let name = self.lowering.names.user(&p.ident);
         let var = self.lowering.new_var(name.clone(), false);
-        self.lowering.bind(&p.ident, Binding::Value(Value::Var(var).operand()));
+        self.lowering
+            .bind(&p.ident, Binding::Value(Value::Var(var).operand()));
         p.ident = name;
         p.mutability = None;
         if let Some((_, sub)) = &mut p.subpat {

@@ -23,7 +23,11 @@ impl Names {
     pub fn new(tokens: TokenStream) -> Self {
         let mut taken = HashSet::new();
         collect(tokens, &mut taken);
-        Names { taken, bound: HashSet::new(), next_temp: 0 }
+        Names {
+            taken,
+            bound: HashSet::new(),
+            next_temp: 0,
+        }
     }
 
     /// Takes `base` if it is free, else the first free `base_1`, `base_2`, ...
@@ -63,12 +67,18 @@ impl Names {
 
     /// The adjoint's name of `value`: `d_value`, fresh.
     pub fn adjoint(&mut self, value: &Ident) -> Ident {
-        self.fresh(&format!("d_{}", value.to_string().trim_start_matches("r#")), value.span())
+        self.fresh(
+            &format!("d_{}", value.to_string().trim_start_matches("r#")),
+            value.span(),
+        )
     }
 
     /// A fresh name derived from `base` with a suffix: `f0_tape`.
     pub fn derived(&mut self, base: &Ident, suffix: &str) -> Ident {
-        self.fresh(&format!("{}_{suffix}", base.to_string().trim_start_matches("r#")), base.span())
+        self.fresh(
+            &format!("{}_{suffix}", base.to_string().trim_start_matches("r#")),
+            base.span(),
+        )
     }
 }
 

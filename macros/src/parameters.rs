@@ -120,7 +120,11 @@ fn fields(input: &DeriveInput) -> syn::Result<Vec<Field<'_>>> {
     let mut out = Vec::new();
     for (member, field) in raw {
         let mut skip = false;
-        for attr in field.attrs.iter().filter(|a| a.path().is_ident("parameters")) {
+        for attr in field
+            .attrs
+            .iter()
+            .filter(|a| a.path().is_ident("parameters"))
+        {
             let parsed = attr.parse_nested_meta(|meta| {
                 if meta.path.is_ident("skip") {
                     skip = true;
@@ -136,7 +140,11 @@ fn fields(input: &DeriveInput) -> syn::Result<Vec<Field<'_>>> {
                 }
             }
         }
-        out.push(Field { member, ty: &field.ty, skip });
+        out.push(Field {
+            member,
+            ty: &field.ty,
+            skip,
+        });
     }
     match errors {
         Some(e) => Err(e),

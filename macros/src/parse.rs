@@ -20,7 +20,9 @@ impl Options {
         let parser = syn::meta::parser(|meta| {
             if meta.path.is_ident("wrt") {
                 if options.wrt.is_some() {
-                    return Err(meta.error("`wrt` is given twice: list every argument in one `wrt(...)`"));
+                    return Err(
+                        meta.error("`wrt` is given twice: list every argument in one `wrt(...)`")
+                    );
                 }
                 let content;
                 syn::parenthesized!(content in meta.input);
@@ -65,13 +67,22 @@ impl Signature {
 pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Option<Signature> {
     let sig = &item.sig;
     if let Some(t) = &sig.asyncness {
-        errors.push(t.span(), "`async fn` cannot be differentiated: write the computation as a plain `fn`");
+        errors.push(
+            t.span(),
+            "`async fn` cannot be differentiated: write the computation as a plain `fn`",
+        );
     }
     if let Some(t) = &sig.unsafety {
-        errors.push(t.span(), "`unsafe fn` cannot be differentiated: keep the unsafe part in a function of its own");
+        errors.push(
+            t.span(),
+            "`unsafe fn` cannot be differentiated: keep the unsafe part in a function of its own",
+        );
     }
     if let Some(t) = &sig.constness {
-        errors.push(t.span(), "`const fn` cannot be differentiated: remove `const`");
+        errors.push(
+            t.span(),
+            "`const fn` cannot be differentiated: remove `const`",
+        );
     }
     if let Some(t) = &sig.variadic {
         errors.push(t.span(), "variadic functions cannot be differentiated");
@@ -79,7 +90,10 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
     let ret = match &sig.output {
         ReturnType::Type(_, ty) => {
             if let Type::ImplTrait(_) = **ty {
-                errors.push(ty.span(), "an `impl Trait` result cannot be differentiated: name the result type");
+                errors.push(
+                    ty.span(),
+                    "an `impl Trait` result cannot be differentiated: name the result type",
+                );
             }
             (**ty).clone()
         }
@@ -104,14 +118,13 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
                         continue;
                     }
                 };
-                if let Type::Reference(r) = &*typed.ty {
-                    if let Some(m) = &r.mutability {
+                if let Type::Reference(r) = &*typed.ty
+                    && let Some(m) = &r.mutability {
                         errors.push(
                             m.span(),
                             "a `&mut` argument cannot be differentiated: take the value by `&` and return the result",
                         );
                     }
-                }
                 let active = !is_constant_type(&typed.ty);
                 args.push(Arg { name, ty: (*typed.ty).clone(), active });
             }
@@ -120,15 +133,22 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
 
     if let Some(wrt) = &options.wrt {
         for arg in &mut args {
-            arg.active = wrt.iter().any(|w| *w == arg.name);
+            arg.active = wrt.contains(&arg.name);
         }
         for w in wrt {
             if !args.iter().any(|a| a.name == *w) {
-                errors.push(w.span(), format!("`{w}` is not an argument of this function: `wrt(...)` lists argument names"));
+                errors.push(
+                    w.span(),
+                    format!(
+                        "`{w}` is not an argument of this function: `wrt(...)` lists argument names"
+                    ),
+                );
             }
         }
-        for arg in args.iter().filter(|a| a.active) {
+        for arg in args.iter_mut().filter(|a| a.active) {
             if is_constant_type(&arg.ty) {
+                // Reported here; no second error from the generated code.
+                arg.active = false;
                 errors.push(arg.ty.span(), format!("`{}` has an integer, boolean or text type and has no derivative: leave it out of `wrt(...)`", arg.name));
             }
         }
@@ -146,8 +166,21 @@ pub fn is_constant_type(ty: &Type) -> bool {
         Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|i| {
             matches!(
                 i.to_string().as_str(),
-                "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64" | "u128" | "usize"
-                    | "bool" | "char" | "str" | "String"
+                "i8" | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "bool"
+                    | "char"
+                    | "str"
+                    | "String"
             )
         }),
         Type::Tuple(t) => t.elems.is_empty(),

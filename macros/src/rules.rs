@@ -99,9 +99,27 @@ pub fn lookup(name: &str) -> Option<&'static Rule> {
 /// Methods whose result carries no derivative: shape queries and tests.
 /// They pass through as written, even on active values.
 pub const CONSTANT_METHODS: &[&str] = &[
-    "len", "is_empty", "shape", "dim", "ndim", "nrows", "ncols", "raw_dim", "is_nan",
-    "is_finite", "is_infinite", "is_normal", "is_sign_positive", "is_sign_negative",
-    "partial_cmp", "total_cmp", "to_bits", "floor", "ceil", "round", "trunc",
+    "len",
+    "is_empty",
+    "shape",
+    "dim",
+    "ndim",
+    "nrows",
+    "ncols",
+    "raw_dim",
+    "is_nan",
+    "is_finite",
+    "is_infinite",
+    "is_normal",
+    "is_sign_positive",
+    "is_sign_negative",
+    "partial_cmp",
+    "total_cmp",
+    "to_bits",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
 ];
 
 /// Methods that return their receiver's value unchanged.

@@ -18,11 +18,11 @@ mod value;
 pub mod __private;
 pub mod data;
 pub mod optim;
-pub mod schedule;
-pub mod train;
-pub mod search;
 #[cfg(feature = "plot")]
 pub mod plot;
+pub mod schedule;
+pub mod search;
+pub mod train;
 
 pub use params::{LeafVisitor, LeafVisitorMut, Parameters};
 pub use real::Real;

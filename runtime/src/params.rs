@@ -188,10 +188,7 @@ fn visit_run<'a, T: Parameters>(items: &'a [T], f: &mut LeafVisitor<'_, 'a, T::S
     }
 }
 
-fn visit_run_mut<'a, T: Parameters>(
-    items: &'a mut [T],
-    f: &mut LeafVisitorMut<'_, 'a, T::Scalar>,
-) {
+fn visit_run_mut<'a, T: Parameters>(items: &'a mut [T], f: &mut LeafVisitorMut<'_, 'a, T::Scalar>) {
     if T::as_scalars(items).is_some() {
         if let Some(scalars) = T::as_scalars_mut(items) {
             f(&[scalars.len()], scalars);

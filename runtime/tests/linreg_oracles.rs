@@ -1,5 +1,7 @@
 //! Gradient descent and minibatch SGD on the lecture's straight-line fit,
 //! against `linreg_gd` and `sgd_minibatch` of `oracles/oracles.json`.
+// SGD's state is `()`: the loops are written as for any optimizer.
+#![allow(clippy::let_unit_value)]
 
 use gradgen_runtime::optim::{Optimizer, Sgd};
 use serde_json::Value;
@@ -116,8 +118,8 @@ fn minibatch_sgd_replaying_the_stored_permutations() {
     assert_eq!(step, batch_losses.len());
     let last = phis.len() - 1;
     assert_eq!(step, last, "one stored phi per step and the end");
-    for i in 0..2 {
-        assert_close(phi[i], pair(&phis[last])[i], &format!("phi[{last}][{i}]"));
+    for (i, (got, want)) in phi.iter().zip(pair(&phis[last])).enumerate() {
+        assert_close(*got, want, &format!("phi[{last}][{i}]"));
     }
     assert_close(
         loss_grad(&phi, &x, &y, &everything).0,

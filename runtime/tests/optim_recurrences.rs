@@ -14,6 +14,9 @@ type P = Vec<[f64; 3]>;
 const SCALE: [f64; 6] = [1.0, 3.0, 0.5, 10.0, 2.0, 0.1];
 
 /// L = sum_i c_i*(x_i^2/2 + x_i^4/4) over all six scalars, and its gradient.
+/// A gradient of the test objective at a point.
+type GradFn = dyn Fn(&[f64]) -> Vec<f64>;
+
 fn objective(flat: &[f64]) -> (f64, Vec<f64>) {
     let loss = flat
         .iter()
@@ -44,7 +47,7 @@ fn start() -> P {
 /// point the step asks for) side by side for 50 steps.
 fn check<O: Optimizer<P>>(
     opt: O,
-    mut reference: impl FnMut(&mut Vec<f64>, &dyn Fn(&[f64]) -> Vec<f64>),
+    mut reference: impl FnMut(&mut Vec<f64>, &GradFn),
 ) {
     let mut phi = start();
     let mut state = opt.init(&phi);
@@ -65,7 +68,7 @@ fn check<O: Optimizer<P>>(
 #[test]
 fn rmsprop() {
     let (lr, rho, eps) = (0.01, 0.9, 1e-8);
-    let mut v = vec![0.0; 6];
+    let mut v = [0.0; 6];
     check(RmsProp { lr, rho, eps }, |phi, grad| {
         let g = grad(phi);
         for i in 0..6 {
@@ -78,7 +81,7 @@ fn rmsprop() {
 #[test]
 fn adagrad() {
     let (lr, eps) = (0.1, 1e-10);
-    let mut s = vec![0.0; 6];
+    let mut s = [0.0; 6];
     check(AdaGrad { lr, eps }, |phi, grad| {
         let g = grad(phi);
         for i in 0..6 {
@@ -92,7 +95,7 @@ fn adam_reference(
     lr: f64,
     decoupled: f64,
     l2: f64,
-) -> impl FnMut(&mut Vec<f64>, &dyn Fn(&[f64]) -> Vec<f64>) {
+) -> impl FnMut(&mut Vec<f64>, &GradFn) {
     let (b1, b2, eps) = (0.9, 0.999, 1e-8);
     let (mut m, mut v, mut t) = (vec![0.0; 6], vec![0.0; 6], 0);
     move |phi, grad| {
@@ -164,7 +167,7 @@ fn clipping_by_the_global_norm() {
 #[test]
 fn nesterov_weight_decay_uses_the_look_ahead_point() {
     let (lr, beta, lambda) = (0.01, 0.9, 0.5);
-    let mut m = vec![0.0; 6];
+    let mut m = [0.0; 6];
     check(
         Nesterov {
             lr,

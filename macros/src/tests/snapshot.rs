@@ -15,11 +15,18 @@ pub fn expand_file(source: &str) -> String {
         Ok(file) => file,
         Err(e) => return format!("// the input does not parse: {e}\n"),
     };
-    let mut out = syn::File { shebang: None, attrs: file.attrs.clone(), items: Vec::new() };
+    let mut out = syn::File {
+        shebang: None,
+        attrs: file.attrs.clone(),
+        items: Vec::new(),
+    };
     for item in file.items {
         match item {
             syn::Item::Fn(mut f) => {
-                let position = f.attrs.iter().position(|a| a.path().is_ident("differentiable"));
+                let position = f
+                    .attrs
+                    .iter()
+                    .position(|a| a.path().is_ident("differentiable"));
                 let Some(position) = position else {
                     out.items.push(syn::Item::Fn(f));
                     continue;
@@ -30,7 +37,8 @@ pub fn expand_file(source: &str) -> String {
                     _ => TokenStream::new(),
                 };
                 let expanded = crate::expand::differentiable(args, f.into_token_stream());
-                let parsed: syn::File = syn::parse2(expanded).expect("the expansion parses as items");
+                let parsed: syn::File =
+                    syn::parse2(expanded).expect("the expansion parses as items");
                 out.items.extend(parsed.items);
             }
             other => out.items.push(other),
@@ -46,7 +54,10 @@ fn expansions_match_their_snapshots() {
     let mut inputs: Vec<_> = fs::read_dir(&dir)
         .expect("tests/expand exists")
         .map(|e| e.expect("readable entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs") && !p.to_string_lossy().ends_with(".expanded.rs"))
+        .filter(|p| {
+            p.extension().is_some_and(|e| e == "rs")
+                && !p.to_string_lossy().ends_with(".expanded.rs")
+        })
         .collect();
     inputs.sort();
     assert!(!inputs.is_empty(), "no inputs in {}", dir.display());
@@ -61,8 +72,15 @@ fn expansions_match_their_snapshots() {
         }
         let expected = fs::read_to_string(&snapshot).unwrap_or_default();
         if expected != expanded {
-            stale.push(format!("{}\n--- expected\n{expected}\n--- got\n{expanded}", snapshot.display()));
+            stale.push(format!(
+                "{}\n--- expected\n{expected}\n--- got\n{expanded}",
+                snapshot.display()
+            ));
         }
     }
-    assert!(stale.is_empty(), "stale snapshots (run with GRADGEN_BLESS=1 to update):\n{}", stale.join("\n\n"));
+    assert!(
+        stale.is_empty(),
+        "stale snapshots (run with GRADGEN_BLESS=1 to update):\n{}",
+        stale.join("\n\n")
+    );
 }

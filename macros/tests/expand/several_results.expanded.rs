@@ -32,6 +32,7 @@ impl polar {
         ) + use<>,
     ) {
         use ::gradgen::__private as gg;
+        let _ = polar;
         let r = x.hypot(y);
         let t0 = y.atan2(x);
         (

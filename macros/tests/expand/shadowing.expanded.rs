@@ -40,6 +40,7 @@ impl shadowing {
         ) + use<>,
     ) {
         use ::gradgen::__private as gg;
+        let _ = shadowing;
         let k = n as f64 * SCALE;
         let (acc, acc_tape) = gg::mul(x, y);
         let t0 = x.sin();

@@ -41,6 +41,7 @@ impl toy_loss {
         ) + use<'a0>,
     ) {
         use ::gradgen::__private as gg;
+        let _ = toy_loss;
         let (t0, t0_tape) = gg::mul(p.omega[0], x);
         let (f0, f0_tape) = gg::add(p.beta[0], t0);
         let h1 = f0.sin();

@@ -168,8 +168,16 @@ pub fn d_powi<T: Real>(d: T, x: &T, n: i32) -> T {
 /// `y = x^e`: `d_x = d e x^(e-1)`, `d_e = d y ln x` (0 where `y` is 0).
 #[inline]
 pub fn d_powf<T: Real>(d: T, x: &T, e: &T, y: &T) -> (T, T) {
-    let d_x = if e.is_zero() { T::zero() } else { d * *e * x.powf(*e - T::one()) };
-    let d_e = if y.is_zero() { T::zero() } else { d * *y * x.ln() };
+    let d_x = if e.is_zero() {
+        T::zero()
+    } else {
+        d * *e * x.powf(*e - T::one())
+    };
+    let d_e = if y.is_zero() {
+        T::zero()
+    } else {
+        d * *y * x.ln()
+    };
     (d_x, d_e)
 }
 
@@ -182,7 +190,11 @@ pub fn d_recip<T: Real>(d: T, y: &T) -> T {
 /// `y = |x|`: `d_x = d sign(x)`, 0 at 0.
 #[inline]
 pub fn d_abs<T: Real>(d: T, x: &T) -> T {
-    if x.is_zero() { T::zero() } else { d * x.signum() }
+    if x.is_zero() {
+        T::zero()
+    } else {
+        d * x.signum()
+    }
 }
 
 /// `y = sign(x)`: `d_x = 0`.
@@ -194,19 +206,31 @@ pub fn d_signum<T: Real>(_d: T, _x: &T) -> T {
 /// `z = sqrt(a^2 + b^2)`: `d_a = d a / z`, `d_b = d b / z` (0 at the origin).
 #[inline]
 pub fn d_hypot<T: Real>(d: T, a: &T, b: &T, z: &T) -> (T, T) {
-    if z.is_zero() { (T::zero(), T::zero()) } else { (d * *a / *z, d * *b / *z) }
+    if z.is_zero() {
+        (T::zero(), T::zero())
+    } else {
+        (d * *a / *z, d * *b / *z)
+    }
 }
 
 /// `z = a.min(b)`: the adjoint goes to the argument selected (`a` on ties).
 #[inline]
 pub fn d_min<T: Real>(d: T, a: &T, b: &T) -> (T, T) {
-    if *a <= *b || b.is_nan() { (d, T::zero()) } else { (T::zero(), d) }
+    if *a <= *b || b.is_nan() {
+        (d, T::zero())
+    } else {
+        (T::zero(), d)
+    }
 }
 
 /// `z = a.max(b)`: the adjoint goes to the argument selected (`a` on ties).
 #[inline]
 pub fn d_max<T: Real>(d: T, a: &T, b: &T) -> (T, T) {
-    if *a >= *b || b.is_nan() { (d, T::zero()) } else { (T::zero(), d) }
+    if *a >= *b || b.is_nan() {
+        (d, T::zero())
+    } else {
+        (T::zero(), d)
+    }
 }
 
 /// `y = x.clamp(lo, hi)`: the adjoint goes to the bound that was hit, or to `x`.

@@ -168,11 +168,10 @@ impl Checkpoint {
             fs::rename(&tmp, path)?;
             // Make the rename itself durable (best effort: not every
             // platform can open a directory).
-            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                if let Ok(dir) = File::open(dir) {
+            if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+                && let Ok(dir) = File::open(dir) {
                     let _ = dir.sync_all();
                 }
-            }
             Ok(())
         };
         write().map_err(|e| {

@@ -546,7 +546,7 @@ impl<P: Parameters, O: Optimizer<P>, S: Schedule> Run<P, O, S> {
                 .config
                 .checkpoints
                 .as_ref()
-                .is_some_and(|c| c.every > 0 && self.epoch % c.every == 0);
+                .is_some_and(|c| c.every > 0 && self.epoch.is_multiple_of(c.every));
             if due || stop || self.epoch == self.config.epochs {
                 self.save_checkpoint()?;
             }
