@@ -23,13 +23,26 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
             return quote!(#error #item);
         }
     };
-    match expand(args, &item) {
+    let output = match expand(args, &item) {
         Ok(generated) => quote!(#item #generated),
         Err((error, fallback)) => {
             let error = error.into_compile_error();
             quote!(#item #error #fallback)
         }
+    };
+    if let Some(dir) = std::env::var_os("GRADGEN_EXPAND_DIR") {
+        write_expansion(std::path::Path::new(&dir), &item.sig.ident, &output);
     }
+    output
+}
+
+/// Writes the expansion of one function, pretty-printed, to `dir/NAME.rs`:
+/// a way to read generated code with nothing beyond a stable toolchain.
+/// Best effort: a debugging aid never fails the build.
+fn write_expansion(dir: &std::path::Path, name: &syn::Ident, output: &TokenStream) {
+    let Ok(file) = syn::parse2::<syn::File>(output.clone()) else { return };
+    let _ = std::fs::create_dir_all(dir);
+    let _ = std::fs::write(dir.join(format!("{name}.rs")), prettyplease::unparse(&file));
 }
 
 /// The generated items, or the errors and stand-ins for what could not be generated.
