@@ -38,9 +38,49 @@ pub fn emit(
     let grad = if is_scalar_type(&sig.ret) {
         grad(&shared, func, analysis, &mut wrapper_names.clone())
     } else {
-        TokenStream::new()
+        not_scalar_grad(&shared, &mut wrapper_names.clone())
     };
     quote!(#hidden #vjp #grad)
+}
+
+/// `NAME_grad` for a result that is not a scalar: never callable, it is
+/// there so that a call says why (the result is not a scalar: use
+/// `NAME_vjp`) instead of "cannot find function". Its bound names a
+/// lifetime, so rustc checks it at each call, not at the definition.
+fn not_scalar_grad(shared: &Shared, names: &mut Names) -> TokenStream {
+    let Shared { item, name, .. } = shared;
+    let vis = &item.vis;
+    let attrs = &shared.attrs;
+    let ret = &shared.sig.ret;
+    let grad_name = format_ident!("{}_grad", name);
+    let generics = &item.sig.generics;
+    let generic_params = &generics.params;
+    let grads_ty = shared.grads_type();
+    let inputs = &item.sig.inputs;
+    let lt = Lifetime {
+        apostrophe: Span::call_site(),
+        ident: names.fresh("not_scalar", Span::call_site()),
+    };
+    let bound =
+        quote_spanned!(syn::spanned::Spanned::span(ret)=> ::gradgen::__private::ScalarResult);
+    let mut where_clause = generics
+        .where_clause
+        .clone()
+        .unwrap_or_else(|| syn::WhereClause {
+            where_token: Default::default(),
+            predicates: Default::default(),
+        });
+    where_clause
+        .predicates
+        .push(syn::parse_quote!(for<#lt> #ret: #bound));
+    quote! {
+        #[doc(hidden)]
+        #(#attrs)*
+        #[allow(dead_code, unused_variables, clippy::type_complexity)]
+        #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
+            ::core::unreachable!()
+        }
+    }
 }
 
 /// What every generated function shares: names, generics, signature parts.

@@ -75,7 +75,10 @@ impl<'ast> Visit<'ast> for Fence<'_> {
 /// stages need not report the same code a second time.
 pub fn rejects(expr: &Expr) -> bool {
     let mut errors = Errors::default();
-    Fence { errors: &mut errors }.visit_expr(expr);
+    let mut fence = Fence {
+        errors: &mut errors,
+    };
+    fence.visit_expr(expr);
     errors.finish(()).is_err()
 }
 

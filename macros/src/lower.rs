@@ -86,6 +86,10 @@ fn poison() -> Binding {
     Binding::Value(Value::Const(quote!(())).operand())
 }
 
+fn is_poison(binding: &Binding) -> bool {
+    matches!(binding, Binding::Value(Operand { value: Value::Const(t), .. }) if t.to_string() == "()")
+}
+
 impl Lowering<'_> {
     // ----- names ---------------------------------------------------------
 
@@ -360,6 +364,13 @@ impl Lowering<'_> {
                 }
             }
             (Pat::Type(pt), binding) => self.bind_pattern(&pt.pat, binding),
+            (Pat::Tuple(t), binding) if is_poison(&binding) => {
+                // The value was rejected and reported already: bind the
+                // names to the stand-in so nothing else is reported.
+                for p in &t.elems {
+                    self.bind_pattern(p, poison());
+                }
+            }
             (other, _) => self.errors.push(
                 other.span(),
                 "this pattern is not supported here: bind a name (`let x = ...`) or a tuple of names (`let (a, b) = ...`)",
@@ -749,18 +760,46 @@ impl Lowering<'_> {
                     }
                 }
             }
-            self.errors.push(
-                p.span(),
-                format!(
-                    "calling `{}` with a value that has a derivative is not supported yet: inline its body, or make the argument constant with `no_grad(...)`",
-                    p.path.to_token_stream().to_string().replace(' ', "")
-                ),
-            );
-            return poison();
+            return self.differentiable_call(p, c, want, expr);
         }
         self.errors
             .push(c.func.span(), "only calls of named functions are supported");
         poison()
+    }
+
+    /// A call of another differentiable function: its pullback is found by
+    /// name, beside the function (see the composition convention).
+    fn differentiable_call(&mut self, p: &syn::ExprPath, c: &syn::ExprCall, want: Option<&Ident>, expr: &Expr) -> Binding {
+        if p.qself.is_some() {
+            self.errors.push(p.span(), "a call through a qualified path (`<T as Trait>::f`) cannot be differentiated yet: call the function by its name");
+            return poison();
+        }
+        let mut path = p.path.clone();
+        let generics = match path.segments.last_mut().map(|s| std::mem::take(&mut s.arguments)) {
+            Some(syn::PathArguments::AngleBracketed(mut args)) => {
+                args.colon2_token = Some(Default::default());
+                args.to_token_stream()
+            }
+            Some(syn::PathArguments::Parenthesized(a)) => {
+                self.errors.push(a.span(), "parenthesized generic arguments are not supported in a call");
+                return poison();
+            }
+            _ => TokenStream::new(),
+        };
+        let mut args = Vec::new();
+        let mut varied = false;
+        for arg in &c.args {
+            let binding = self.expr(arg, None);
+            let Some(operand) = self.operand(binding, arg) else { return poison() };
+            varied |= self.value_varied(&operand.value);
+            args.push(operand);
+        }
+        if !varied {
+            return self.constant(expr);
+        }
+        let span = path.segments.last().map_or_else(|| p.span(), |s| s.ident.span());
+        let out = self.push_step(want, Op::Call { path: path.to_token_stream(), generics, args }, None, span);
+        Binding::Value(Value::Var(out).operand())
     }
 
     fn rule_call(

@@ -102,3 +102,11 @@ fn polar_vjp(
         },
     )
 }
+#[doc(hidden)]
+#[allow(dead_code, unused_variables, clippy::type_complexity)]
+fn polar_grad(x: f32, y: f32) -> ((f32, f32), (f32, f32))
+where
+    for<'not_scalar> (f32, f32): ::gradgen::__private::ScalarResult,
+{
+    ::core::unreachable!()
+}
