@@ -68,6 +68,14 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
             Op::Const(tokens) => tokens.to_string(),
             Op::Neg(a) => format!("-{}", text(func, a)),
             Op::Binary(op, a, b) => format!("{} {} {}", text(func, a), op_char(*op), text(func, b)),
+            Op::Call { path, args, .. } => format!(
+                "{}({})",
+                compact(path),
+                args.iter()
+                    .map(|a| text(func, a))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Op::Method { rule, args, .. } => {
                 format!(
                     "{}({})",
@@ -101,6 +109,14 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
                 for (i, operand) in [(0, a), (1, b)] {
                     let formula = fill(math[i], &d, &texts, &y);
                     add_line(func, &operand.value, formula, &mut seen, &mut reverse);
+                }
+            }
+            Op::Call { path, args, .. } => {
+                let callee = compact(path);
+                let texts: Vec<String> = args.iter().map(|a| text(func, a)).collect();
+                for (arg, t) in args.iter().zip(&texts) {
+                    let formula = format!("{d} * ∂{callee}({})/∂{t}", texts.join(", "));
+                    add_line(func, &arg.value, formula, &mut seen, &mut reverse);
                 }
             }
             Op::Method { rule, args, .. } => {

@@ -183,9 +183,10 @@ impl<'a> Shared<'a> {
 /// `::gradgen::Grad<T>`, or `T` itself for the float types.
 fn grad_type(ty: &Type) -> TokenStream {
     if let Type::Path(p) = ty
-        && (p.path.is_ident("f64") || p.path.is_ident("f32")) {
-            return ty.to_token_stream();
-        }
+        && (p.path.is_ident("f64") || p.path.is_ident("f32"))
+    {
+        return ty.to_token_stream();
+    }
     // Spanned at the user's type: a type that is not differentiable is
     // reported there, not at the attribute.
     quote_spanned!(syn::spanned::Spanned::span(ty)=> ::gradgen::Grad<#ty>)
@@ -439,6 +440,20 @@ impl Body<'_> {
                     quote_spanned!(span=> let #y = #a #op #b;)
                 }
             }
+            Op::Call {
+                path,
+                generics,
+                args,
+            } => {
+                let args: Vec<TokenStream> = args.iter().map(|a| self.operand_tokens(a)).collect();
+                if self.useful(step) {
+                    let pullback = self.names.derived(&y, "pullback");
+                    self.tapes.push((step.out, pullback.clone()));
+                    quote_spanned!(span=> let (#y, #pullback) = #path::pullback #generics (#(#args),*);)
+                } else {
+                    quote_spanned!(span=> let #y = #path #generics (#(#args),*);)
+                }
+            }
             Op::Method { rule, path, args } => {
                 let method = Ident::new(rule.name, span);
                 let call = match path {
@@ -533,6 +548,40 @@ impl Body<'_> {
         }
     }
 
+    /// What a call's pullback adds an argument's adjoint into: the
+    /// adjoint itself (made zero first if this is its first contribution),
+    /// the argument's gradient, or nothing for a constant.
+    fn slot(&mut self, value: &Value, out: &mut TokenStream) -> TokenStream {
+        let gg = &self.gg;
+        match value {
+            Value::Var(v) if self.func.vars[v.0].varied => {
+                let d = self.adjoint(*v);
+                if !self.seen[v.0] {
+                    self.seen[v.0] = true;
+                    let x = self.var(*v);
+                    out.extend(quote!(let mut #d = #gg::zero_like(&#x);));
+                }
+                quote!(&mut #d)
+            }
+            Value::Place(p) if self.func.params[p.param].active => {
+                let d = format_ident!(
+                    "d_{}",
+                    self.func.params[p.param]
+                        .name
+                        .to_string()
+                        .trim_start_matches("r#")
+                );
+                let path = &p.path;
+                if path.is_empty() {
+                    quote!(&mut *#d)
+                } else {
+                    quote!(&mut #d #path)
+                }
+            }
+            _ => quote!(#gg::NoGrad),
+        }
+    }
+
     fn reverse(&mut self) -> TokenStream {
         let mut out = TokenStream::new();
         let func = self.func;
@@ -570,6 +619,24 @@ impl Body<'_> {
                 }
                 out
             }
+            Op::Call { args, .. } => {
+                let pullback = self
+                    .tapes
+                    .iter()
+                    .find(|(v, _)| *v == step.out)
+                    .map(|(_, t)| t.clone());
+                let Some(pullback) = pullback else {
+                    return TokenStream::new();
+                };
+                let mut out = TokenStream::new();
+                let mut slots = Vec::new();
+                for arg in args {
+                    let slot = self.slot(&arg.value, &mut out);
+                    slots.push(quote!(#gg::IntoSlot::into_slot(#slot)));
+                }
+                out.extend(quote_spanned!(span=> #pullback(#d_y, #(#slots),*);));
+                out
+            }
             Op::Method { rule, args, .. } => {
                 let f = format_ident!("d_{}", rule.name, span = span);
                 let saved = rule.saves.iter().map(|s| match s {
@@ -598,14 +665,16 @@ impl Body<'_> {
                 let mut adds = TokenStream::new();
                 for (k, input) in inputs.iter().enumerate() {
                     if let Value::Var(v) = input.value
-                        && self.func.vars[v.0].varied && !self.seen[v.0] {
-                            // The first contribution binds the adjoint itself.
-                            self.seen[v.0] = true;
-                            let d = self.adjoint(v);
-                            let mutability = (self.analysis.uses[v.0] > 1).then(|| quote!(mut));
-                            pattern.push(quote!(#mutability #d));
-                            continue;
-                        }
+                        && self.func.vars[v.0].varied
+                        && !self.seen[v.0]
+                    {
+                        // The first contribution binds the adjoint itself.
+                        self.seen[v.0] = true;
+                        let d = self.adjoint(v);
+                        let mutability = (self.analysis.uses[v.0] > 1).then(|| quote!(mut));
+                        pattern.push(quote!(#mutability #d));
+                        continue;
+                    }
                     if self.func.varied(&input.value) {
                         let d = self.names.fresh(&format!("{d_y}_{k}"), span);
                         adds.extend(self.contribute(&input.value, d.to_token_stream()));

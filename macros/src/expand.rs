@@ -40,7 +40,9 @@ pub fn differentiable(args: TokenStream, item: TokenStream) -> TokenStream {
 /// a way to read generated code with nothing beyond a stable toolchain.
 /// Best effort: a debugging aid never fails the build.
 fn write_expansion(dir: &std::path::Path, name: &syn::Ident, output: &TokenStream) {
-    let Ok(file) = syn::parse2::<syn::File>(output.clone()) else { return };
+    let Ok(file) = syn::parse2::<syn::File>(output.clone()) else {
+        return;
+    };
     let _ = std::fs::create_dir_all(dir);
     let _ = std::fs::write(dir.join(format!("{name}.rs")), prettyplease::unparse(&file));
 }

@@ -56,12 +56,13 @@ impl<'ast> Visit<'ast> for Fence<'_> {
 
     fn visit_local(&mut self, local: &'ast Local) {
         if let Some(init) = &local.init
-            && let Some((else_token, _)) = &init.diverge {
-                self.errors.push(
-                    else_token.span(),
-                    "`let ... else` is not supported: bind the value with a plain `let`",
-                );
-            }
+            && let Some((else_token, _)) = &init.diverge
+        {
+            self.errors.push(
+                else_token.span(),
+                "`let ... else` is not supported: bind the value with a plain `let`",
+            );
+        }
         visit::visit_local(self, local);
     }
 

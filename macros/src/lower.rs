@@ -312,15 +312,17 @@ impl Lowering<'_> {
         // A constant value with any pattern is the user's own `let`.
         if !self.mentions_varied(&init.expr) {
             if let Pat::Ident(p) = pat
-                && p.by_ref.is_none() && p.subpat.is_none() {
-                    let tokens = self.resolve(&init.expr);
-                    let out = self.push_step(Some(&p.ident), Op::Const(tokens), ty, p.ident.span());
-                    if let Some(Stmt::Step(step)) = self.block.stmts.last_mut() {
-                        step.mutable = p.mutability.is_some();
-                    }
-                    self.bind(&p.ident, Binding::Value(Value::Var(out).operand()));
-                    return;
+                && p.by_ref.is_none()
+                && p.subpat.is_none()
+            {
+                let tokens = self.resolve(&init.expr);
+                let out = self.push_step(Some(&p.ident), Op::Const(tokens), ty, p.ident.span());
+                if let Some(Stmt::Step(step)) = self.block.stmts.last_mut() {
+                    step.mutable = p.mutability.is_some();
                 }
+                self.bind(&p.ident, Binding::Value(Value::Var(out).operand()));
+                return;
+            }
             let tokens = self.resolve(&init.expr);
             let pat = self.bind_constant_pattern(pat);
             let ty = ty.map(|t| quote!(: #t));
@@ -427,9 +429,10 @@ impl Lowering<'_> {
                     value: Value::Const(tokens),
                     ..
                 }) = binding
-                    && !matches!(other, Expr::Lit(_) | Expr::Path(_)) {
-                        self.block.stmts.push(Stmt::Verbatim(quote!(#tokens;)));
-                    }
+                    && !matches!(other, Expr::Lit(_) | Expr::Path(_))
+                {
+                    self.block.stmts.push(Stmt::Verbatim(quote!(#tokens;)));
+                }
             }
         }
     }
@@ -769,19 +772,32 @@ impl Lowering<'_> {
 
     /// A call of another differentiable function: its pullback is found by
     /// name, beside the function (see the composition convention).
-    fn differentiable_call(&mut self, p: &syn::ExprPath, c: &syn::ExprCall, want: Option<&Ident>, expr: &Expr) -> Binding {
+    fn differentiable_call(
+        &mut self,
+        p: &syn::ExprPath,
+        c: &syn::ExprCall,
+        want: Option<&Ident>,
+        expr: &Expr,
+    ) -> Binding {
         if p.qself.is_some() {
             self.errors.push(p.span(), "a call through a qualified path (`<T as Trait>::f`) cannot be differentiated yet: call the function by its name");
             return poison();
         }
         let mut path = p.path.clone();
-        let generics = match path.segments.last_mut().map(|s| std::mem::take(&mut s.arguments)) {
+        let generics = match path
+            .segments
+            .last_mut()
+            .map(|s| std::mem::take(&mut s.arguments))
+        {
             Some(syn::PathArguments::AngleBracketed(mut args)) => {
                 args.colon2_token = Some(Default::default());
                 args.to_token_stream()
             }
             Some(syn::PathArguments::Parenthesized(a)) => {
-                self.errors.push(a.span(), "parenthesized generic arguments are not supported in a call");
+                self.errors.push(
+                    a.span(),
+                    "parenthesized generic arguments are not supported in a call",
+                );
                 return poison();
             }
             _ => TokenStream::new(),
@@ -790,15 +806,29 @@ impl Lowering<'_> {
         let mut varied = false;
         for arg in &c.args {
             let binding = self.expr(arg, None);
-            let Some(operand) = self.operand(binding, arg) else { return poison() };
+            let Some(operand) = self.operand(binding, arg) else {
+                return poison();
+            };
             varied |= self.value_varied(&operand.value);
             args.push(operand);
         }
         if !varied {
             return self.constant(expr);
         }
-        let span = path.segments.last().map_or_else(|| p.span(), |s| s.ident.span());
-        let out = self.push_step(want, Op::Call { path: path.to_token_stream(), generics, args }, None, span);
+        let span = path
+            .segments
+            .last()
+            .map_or_else(|| p.span(), |s| s.ident.span());
+        let out = self.push_step(
+            want,
+            Op::Call {
+                path: path.to_token_stream(),
+                generics,
+                args,
+            },
+            None,
+            span,
+        );
         Binding::Value(Value::Var(out).operand())
     }
 
@@ -957,9 +987,10 @@ struct Mentions<'l, 'a> {
 impl<'ast> Visit<'ast> for Mentions<'_, '_> {
     fn visit_expr_path(&mut self, p: &'ast syn::ExprPath) {
         if let Some(ident) = p.path.get_ident()
-            && let Some(b) = self.lowering.lookup(&ident.to_string()) {
-                self.found |= self.lowering.binding_varied(b);
-            }
+            && let Some(b) = self.lowering.lookup(&ident.to_string())
+        {
+            self.found |= self.lowering.binding_varied(b);
+        }
     }
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         self.found |= self.lowering.mentions_varied_tokens(&m.tokens);
@@ -976,18 +1007,19 @@ impl VisitMut for Resolver<'_, '_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
         if let Expr::Path(p) = expr {
             if let Some(ident) = p.path.get_ident()
-                && let Some(b) = self.lowering.lookup(&ident.to_string()) {
-                    let tokens = self.lowering.binding_tokens(b);
-                    let mut replaced: Expr =
-                        syn::parse2(tokens.clone()).unwrap_or_else(|_| Expr::Verbatim(tokens));
-                    if let Expr::Path(ep) = &mut replaced {
-                        // Keep the user's span, so errors point at their code.
-                        if let Some(seg) = ep.path.segments.first_mut() {
-                            seg.ident.set_span(ident.span());
-                        }
+                && let Some(b) = self.lowering.lookup(&ident.to_string())
+            {
+                let tokens = self.lowering.binding_tokens(b);
+                let mut replaced: Expr =
+                    syn::parse2(tokens.clone()).unwrap_or_else(|_| Expr::Verbatim(tokens));
+                if let Expr::Path(ep) = &mut replaced {
+                    // Keep the user's span, so errors point at their code.
+                    if let Some(seg) = ep.path.segments.first_mut() {
+                        seg.ident.set_span(ident.span());
                     }
-                    *expr = replaced;
                 }
+                *expr = replaced;
+            }
             return;
         }
         syn::visit_mut::visit_expr_mut(self, expr);

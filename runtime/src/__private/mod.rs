@@ -12,4 +12,4 @@ pub use crate::{Differentiable, Grad};
 
 pub use ops::{AddFwd, DivFwd, MulFwd, SubFwd, add, div, mul, sub};
 pub use rules::*;
-pub use slots::{Accumulate, IntoSlot, NoGrad, ScalarResult, Slot, acc, seed, slot};
+pub use slots::{Accumulate, IntoSlot, NoGrad, ScalarResult, Slot, acc, seed, slot, zero_like};

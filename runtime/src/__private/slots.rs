@@ -136,3 +136,9 @@ impl<T: Real> ScalarResult for T {
 pub fn seed<T: ScalarResult>(_value: &T) -> T {
     T::one()
 }
+
+/// Zeros shaped like `value`: the adjoint a call's pullback first adds into.
+#[inline]
+pub fn zero_like<T: Differentiable + ?Sized>(value: &T) -> T::Tangent {
+    value.zero_tangent()
+}
