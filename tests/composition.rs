@@ -49,13 +49,8 @@ fn calls_compose_like_the_chain_rule() {
         let (value, grad) = chain_grad(&p, x);
         let (expected, d) = chain_by_hand(&p, x);
         assert!((value - expected).abs() < 1e-12, "{value} vs {expected}");
-        for k in 0..2 {
-            assert!(
-                (grad.beta[k] - d[k]).abs() < 1e-10 * (1.0 + d[k].abs()),
-                "d beta[{k}]: {} vs {}",
-                grad.beta[k],
-                d[k]
-            );
+        for (k, (got, want)) in grad.beta.iter().zip(d).enumerate() {
+            assert!((got - want).abs() < 1e-10 * (1.0 + want.abs()), "d beta[{k}]: {got} vs {want}");
         }
     }
 }
