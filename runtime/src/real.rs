@@ -6,10 +6,15 @@ use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 
 use num_traits::{Float, FloatConst, FromPrimitive};
 
+use crate::Differentiable;
+use crate::__private::{AddFwd, AddTape, DivFwd, DivTape, MulFwd, MulTape, SubFwd, SubTape};
+
 /// A floating-point scalar: `f32` or `f64`.
 ///
 /// Everything numeric in gradgen is generic over this trait, so one
-/// derivative rule, optimizer or initialiser serves both precisions.
+/// derivative rule, optimizer or initialiser serves both precisions, and a
+/// `#[differentiable]` function generic over `T: Real` differentiates for
+/// both.
 pub trait Real:
     Float
     + FloatConst
@@ -27,6 +32,11 @@ pub trait Real:
     + Send
     + Sync
     + 'static
+    + Differentiable<Tangent = Self>
+    + AddFwd<Self, Output = Self, Tape = AddTape<Self>>
+    + SubFwd<Self, Output = Self, Tape = SubTape<Self>>
+    + MulFwd<Self, Output = Self, Tape = MulTape<Self>>
+    + DivFwd<Self, Output = Self, Tape = DivTape<Self>>
 {
     /// Converts an `f64` to this type (rounding for `f32`).
     fn from_f64_lossy(value: f64) -> Self;
