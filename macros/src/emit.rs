@@ -243,6 +243,8 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     let ret = &shared.sig.ret;
     let where_clause = &named_generics.where_clause;
     let gg = names.fresh("gg", Span::call_site());
+    let param_adjoints: Vec<Ident> = func.params.iter().map(|p| names.adjoint(&p.name)).collect();
+    let adjoints: Vec<Ident> = func.vars.iter().map(|v| names.adjoint(&v.name)).collect();
     let mut body = Body {
         func,
         analysis,
@@ -250,6 +252,8 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         gg: gg.clone(),
         seen: vec![false; func.vars.len()],
         tapes: Vec::new(),
+        adjoints,
+        param_adjoints,
     };
     let forward = body.forward();
     let (d_out, seed) = body.seed();
@@ -267,7 +271,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
             slot_types.push(quote!(::gradgen::__private::NoGrad));
         }
         if param.active && analysis.param_reached[i] {
-            let d = body.names.adjoint(&param.name);
+            let d = body.param_adjoints[i].clone();
             let s = body.names.derived(&d, "scratch");
             let p = &param.name;
             scratch.push(quote! {
@@ -340,6 +344,11 @@ struct Body<'a> {
     seen: Vec<bool>,
     /// The tape of each step that has one, by the step's variable.
     tapes: Vec<(VarId, Ident)>,
+    /// The adjoint of each variable, named once and fresh against every
+    /// name in the function, so every use spells it alike (text and span).
+    adjoints: Vec<Ident>,
+    /// The adjoint of each argument, likewise.
+    param_adjoints: Vec<Ident>,
 }
 
 impl Body<'_> {
@@ -348,11 +357,7 @@ impl Body<'_> {
     }
 
     fn adjoint(&self, v: VarId) -> Ident {
-        format_ident!(
-            "d_{}",
-            self.var(v).to_string().trim_start_matches("r#"),
-            span = self.var(v).span()
-        )
+        self.adjoints[v.0].clone()
     }
 
     fn value_tokens(&self, value: &Value) -> TokenStream {
@@ -530,13 +535,7 @@ impl Body<'_> {
                 }
             }
             Value::Place(p) if self.func.params[p.param].active => {
-                let d = format_ident!(
-                    "d_{}",
-                    self.func.params[p.param]
-                        .name
-                        .to_string()
-                        .trim_start_matches("r#")
-                );
+                let d = self.param_adjoints[p.param].clone();
                 let path = &p.path;
                 if path.is_empty() {
                     quote!(#gg::acc(&mut *#d, #expr);)
@@ -564,13 +563,7 @@ impl Body<'_> {
                 quote!(&mut #d)
             }
             Value::Place(p) if self.func.params[p.param].active => {
-                let d = format_ident!(
-                    "d_{}",
-                    self.func.params[p.param]
-                        .name
-                        .to_string()
-                        .trim_start_matches("r#")
-                );
+                let d = self.param_adjoints[p.param].clone();
                 let path = &p.path;
                 if path.is_empty() {
                     quote!(&mut *#d)
@@ -650,40 +643,26 @@ impl Body<'_> {
                         quote!(&#y)
                     }
                 });
-                let call = quote_spanned!(span=> #gg::#f(#d_y, #(#saved),*));
-                let inputs: Vec<&Operand> = args
+                let saved: Vec<TokenStream> = saved.collect();
+                let inputs: Vec<(usize, &Operand)> = args
                     .iter()
                     .enumerate()
                     .filter(|(i, _)| rule.differentiable(*i))
-                    .map(|(_, a)| a)
                     .collect();
-                if inputs.len() == 1 {
-                    return self.contribute(&inputs[0].value, call);
+                if let [(_, input)] = inputs.as_slice() {
+                    let call = quote_spanned!(span=> #gg::#f(#d_y, #(#saved),*));
+                    return self.contribute(&input.value, call);
                 }
-                // Several adjoints: bind them, then add each where it belongs.
-                let mut pattern = Vec::new();
-                let mut adds = TokenStream::new();
-                for (k, input) in inputs.iter().enumerate() {
-                    if let Value::Var(v) = input.value
-                        && self.func.vars[v.0].varied
-                        && !self.seen[v.0]
-                    {
-                        // The first contribution binds the adjoint itself.
-                        self.seen[v.0] = true;
-                        let d = self.adjoint(v);
-                        let mutability = (self.analysis.uses[v.0] > 1).then(|| quote!(mut));
-                        pattern.push(quote!(#mutability #d));
-                        continue;
-                    }
+                // Several inputs: one function per input, for those that need it.
+                let mut out = TokenStream::new();
+                for (i, input) in inputs {
                     if self.func.varied(&input.value) {
-                        let d = self.names.fresh(&format!("{d_y}_{k}"), span);
-                        adds.extend(self.contribute(&input.value, d.to_token_stream()));
-                        pattern.push(d.into_token_stream());
-                    } else {
-                        pattern.push(quote!(_));
+                        let f = format_ident!("d_{}_{}", rule.name, i, span = span);
+                        let call = quote_spanned!(span=> #gg::#f(&#d_y, #(#saved),*));
+                        out.extend(self.contribute(&input.value, call));
                     }
                 }
-                quote!(let (#(#pattern),*) = #call; #adds)
+                out
             }
         }
     }

@@ -44,12 +44,10 @@ impl polar {
                 let d_y = d_y.or_scratch(&mut d_y_scratch, &y);
                 let d_r = d_out;
                 let d_t0 = d_out_1;
-                let (d_t0_0, d_t0_1) = gg::d_atan2(d_t0, &y, &x);
-                gg::acc(&mut *d_y, d_t0_0);
-                gg::acc(&mut *d_x, d_t0_1);
-                let (d_r_0, d_r_1) = gg::d_hypot(d_r, &x, &y, &r);
-                gg::acc(&mut *d_x, d_r_0);
-                gg::acc(&mut *d_y, d_r_1);
+                gg::acc(&mut *d_y, gg::d_atan2_0(&d_t0, &y, &x));
+                gg::acc(&mut *d_x, gg::d_atan2_1(&d_t0, &y, &x));
+                gg::acc(&mut *d_x, gg::d_hypot_0(&d_r, &x, &y, &r));
+                gg::acc(&mut *d_y, gg::d_hypot_1(&d_r, &x, &y, &r));
             },
         )
     }

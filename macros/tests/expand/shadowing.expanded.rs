@@ -60,8 +60,8 @@ impl shadowing {
                 let d_t2 = t3_tape.lhs(&d_t3);
                 let d_acc_2 = t2_tape.lhs(&d_t2);
                 let d_t1 = t2_tape.rhs(&d_t2);
-                let (d_x_1, d_t1_1) = gg::d_atan2(d_t1, &x_1, &y);
-                gg::acc(&mut *d_y, d_t1_1);
+                let d_x_1 = gg::d_atan2_0(&d_t1, &x_1, &y);
+                gg::acc(&mut *d_y, gg::d_atan2_1(&d_t1, &x_1, &y));
                 gg::acc(&mut *d_x, x_1_tape.lhs(&d_x_1));
                 gg::acc(&mut *d_x, x_1_tape.rhs(&d_x_1));
                 let d_acc_1 = acc_2_tape.lhs(&d_acc_2);

@@ -10,6 +10,8 @@ mod slots;
 pub use crate as runtime;
 pub use crate::{Differentiable, Grad};
 
-pub use ops::{AddFwd, AddTape, DivFwd, DivTape, MulFwd, MulTape, SubFwd, SubTape, add, div, mul, sub};
+pub use ops::{
+    AddFwd, AddTape, DivFwd, DivTape, MulFwd, MulTape, SubFwd, SubTape, add, div, mul, sub,
+};
 pub use rules::*;
 pub use slots::{Accumulate, IntoSlot, NoGrad, ScalarResult, Slot, acc, seed, slot, zero_like};

@@ -2,10 +2,12 @@
 //!
 //! `d` is the adjoint of the result; the other arguments are what the rule
 //! saved in the forward sweep (the input `x`, the result `y`, or both). A
-//! rule of several inputs returns one adjoint per input, in the method's
-//! argument order, receiver first. Derivatives at kinks follow PyTorch:
-//! `abs` has derivative 0 at 0, `min`/`max`/`clamp` send the whole adjoint
-//! to the argument they selected (the receiver on ties).
+//! rule of one input is `d_NAME(d, saved...)` and may reuse `d`'s storage; a
+//! rule of several inputs has one function per input, `d_NAME_I(&d,
+//! saved...)` for input `I` (the receiver is 0), so a reverse step computes
+//! only the adjoints that something needs. Derivatives at kinks follow
+//! PyTorch: `abs` has derivative 0 at 0, `min`/`max`/`clamp` send the whole
+//! adjoint to the argument they selected (the receiver on ties).
 
 use crate::Real;
 
@@ -49,14 +51,6 @@ pub fn d_acos<T: Real>(d: T, x: &T) -> T {
 #[inline]
 pub fn d_atan<T: Real>(d: T, x: &T) -> T {
     d / (T::one() + *x * *x)
-}
-
-/// `z = a.atan2(b)` (the angle of the point `(b, a)`):
-/// `d_a = d b / (a^2 + b^2)`, `d_b = -d a / (a^2 + b^2)`.
-#[inline]
-pub fn d_atan2<T: Real>(d: T, a: &T, b: &T) -> (T, T) {
-    let r2 = *a * *a + *b * *b;
-    (d * *b / r2, -d * *a / r2)
 }
 
 /// `y = sinh x`: `d_x = d cosh x`.
@@ -119,13 +113,6 @@ pub fn d_ln<T: Real>(d: T, x: &T) -> T {
     d / *x
 }
 
-/// `y = log_b x = ln x / ln b`: `d_x = d / (x ln b)`, `d_b = -d y / (b ln b)`.
-#[inline]
-pub fn d_log<T: Real>(d: T, x: &T, b: &T, y: &T) -> (T, T) {
-    let ln_b = b.ln();
-    (d / (*x * ln_b), -d * *y / (*b * ln_b))
-}
-
 /// `y = log2 x`: `d_x = d / (x ln 2)`.
 #[inline]
 pub fn d_log2<T: Real>(d: T, x: &T) -> T {
@@ -165,22 +152,6 @@ pub fn d_powi<T: Real>(d: T, x: &T, n: i32) -> T {
     }
 }
 
-/// `y = x^e`: `d_x = d e x^(e-1)`, `d_e = d y ln x` (0 where `y` is 0).
-#[inline]
-pub fn d_powf<T: Real>(d: T, x: &T, e: &T, y: &T) -> (T, T) {
-    let d_x = if e.is_zero() {
-        T::zero()
-    } else {
-        d * *e * x.powf(*e - T::one())
-    };
-    let d_e = if y.is_zero() {
-        T::zero()
-    } else {
-        d * *y * x.ln()
-    };
-    (d_x, d_e)
-}
-
 /// `y = 1 / x`: `d_x = -d y^2`.
 #[inline]
 pub fn d_recip<T: Real>(d: T, y: &T) -> T {
@@ -203,51 +174,146 @@ pub fn d_signum<T: Real>(_d: T, _x: &T) -> T {
     T::zero()
 }
 
-/// `z = sqrt(a^2 + b^2)`: `d_a = d a / z`, `d_b = d b / z` (0 at the origin).
+/// `z = a.atan2(b)` (the angle of the point `(b, a)`): `d_a = d b / (a^2 + b^2)`.
 #[inline]
-pub fn d_hypot<T: Real>(d: T, a: &T, b: &T, z: &T) -> (T, T) {
-    if z.is_zero() {
-        (T::zero(), T::zero())
+pub fn d_atan2_0<T: Real>(d: &T, a: &T, b: &T) -> T {
+    *d * *b / (*a * *a + *b * *b)
+}
+
+/// `z = a.atan2(b)`: `d_b = -d a / (a^2 + b^2)`.
+#[inline]
+pub fn d_atan2_1<T: Real>(d: &T, a: &T, b: &T) -> T {
+    -*d * *a / (*a * *a + *b * *b)
+}
+
+/// `y = log_b x = ln x / ln b`: `d_x = d / (x ln b)`.
+#[inline]
+pub fn d_log_0<T: Real>(d: &T, x: &T, b: &T, _y: &T) -> T {
+    *d / (*x * b.ln())
+}
+
+/// `y = log_b x`: `d_b = -d y / (b ln b)`.
+#[inline]
+pub fn d_log_1<T: Real>(d: &T, _x: &T, b: &T, y: &T) -> T {
+    -*d * *y / (*b * b.ln())
+}
+
+/// `y = x^e`: `d_x = d e x^(e-1)` (0 where `e` is 0).
+#[inline]
+pub fn d_powf_0<T: Real>(d: &T, x: &T, e: &T, _y: &T) -> T {
+    if e.is_zero() {
+        T::zero()
     } else {
-        (d * *a / *z, d * *b / *z)
+        *d * *e * x.powf(*e - T::one())
     }
 }
 
-/// `z = a.min(b)`: the adjoint goes to the argument selected (`a` on ties).
+/// `y = x^e`: `d_e = d y ln x` (0 where `y` is 0).
 #[inline]
-pub fn d_min<T: Real>(d: T, a: &T, b: &T) -> (T, T) {
-    if *a <= *b || b.is_nan() {
-        (d, T::zero())
+pub fn d_powf_1<T: Real>(d: &T, x: &T, _e: &T, y: &T) -> T {
+    if y.is_zero() {
+        T::zero()
     } else {
-        (T::zero(), d)
+        *d * *y * x.ln()
     }
 }
 
-/// `z = a.max(b)`: the adjoint goes to the argument selected (`a` on ties).
+/// `z = sqrt(a^2 + b^2)`: `d_a = d a / z` (0 at the origin).
 #[inline]
-pub fn d_max<T: Real>(d: T, a: &T, b: &T) -> (T, T) {
-    if *a >= *b || b.is_nan() {
-        (d, T::zero())
+pub fn d_hypot_0<T: Real>(d: &T, a: &T, _b: &T, z: &T) -> T {
+    if z.is_zero() { T::zero() } else { *d * *a / *z }
+}
+
+/// `z = sqrt(a^2 + b^2)`: `d_b = d b / z` (0 at the origin).
+#[inline]
+pub fn d_hypot_1<T: Real>(d: &T, _a: &T, b: &T, z: &T) -> T {
+    if z.is_zero() { T::zero() } else { *d * *b / *z }
+}
+
+/// Whether `a.min(b)` selects `a`: on ties and when `b` is NaN.
+#[inline]
+fn min_selects_receiver<T: Real>(a: &T, b: &T) -> bool {
+    *a <= *b || b.is_nan()
+}
+
+/// Whether `a.max(b)` selects `a`: on ties and when `b` is NaN.
+#[inline]
+fn max_selects_receiver<T: Real>(a: &T, b: &T) -> bool {
+    *a >= *b || b.is_nan()
+}
+
+/// `z = a.min(b)`: `d_a = d` where `a` is selected (ties included), else 0.
+#[inline]
+pub fn d_min_0<T: Real>(d: &T, a: &T, b: &T) -> T {
+    if min_selects_receiver(a, b) {
+        *d
     } else {
-        (T::zero(), d)
+        T::zero()
     }
 }
 
-/// `y = x.clamp(lo, hi)`: the adjoint goes to the bound that was hit, or to `x`.
+/// `z = a.min(b)`: `d_b = d` where `b` is selected, else 0.
 #[inline]
-pub fn d_clamp<T: Real>(d: T, x: &T, lo: &T, hi: &T) -> (T, T, T) {
-    let zero = T::zero();
-    if *x < *lo {
-        (zero, d, zero)
-    } else if *x > *hi {
-        (zero, zero, d)
+pub fn d_min_1<T: Real>(d: &T, a: &T, b: &T) -> T {
+    if min_selects_receiver(a, b) {
+        T::zero()
     } else {
-        (d, zero, zero)
+        *d
     }
 }
 
-/// `y = a.mul_add(b, c) = a b + c`: `d_a = d b`, `d_b = d a`, `d_c = d`.
+/// `z = a.max(b)`: `d_a = d` where `a` is selected (ties included), else 0.
 #[inline]
-pub fn d_mul_add<T: Real>(d: T, a: &T, b: &T) -> (T, T, T) {
-    (d * *b, d * *a, d)
+pub fn d_max_0<T: Real>(d: &T, a: &T, b: &T) -> T {
+    if max_selects_receiver(a, b) {
+        *d
+    } else {
+        T::zero()
+    }
+}
+
+/// `z = a.max(b)`: `d_b = d` where `b` is selected, else 0.
+#[inline]
+pub fn d_max_1<T: Real>(d: &T, a: &T, b: &T) -> T {
+    if max_selects_receiver(a, b) {
+        T::zero()
+    } else {
+        *d
+    }
+}
+
+/// `y = x.clamp(lo, hi)`: `d_x = d` inside the bounds, else 0.
+#[inline]
+pub fn d_clamp_0<T: Real>(d: &T, x: &T, lo: &T, hi: &T) -> T {
+    if *x < *lo || *x > *hi { T::zero() } else { *d }
+}
+
+/// `y = x.clamp(lo, hi)`: `d_lo = d` where `x < lo`, else 0.
+#[inline]
+pub fn d_clamp_1<T: Real>(d: &T, x: &T, lo: &T, _hi: &T) -> T {
+    if *x < *lo { *d } else { T::zero() }
+}
+
+/// `y = x.clamp(lo, hi)`: `d_hi = d` where `x > hi`, else 0.
+#[inline]
+pub fn d_clamp_2<T: Real>(d: &T, x: &T, _lo: &T, hi: &T) -> T {
+    if *x > *hi { *d } else { T::zero() }
+}
+
+/// `y = a.mul_add(b, c) = a b + c`: `d_a = d b`.
+#[inline]
+pub fn d_mul_add_0<T: Real>(d: &T, _a: &T, b: &T) -> T {
+    *d * *b
+}
+
+/// `y = a.mul_add(b, c)`: `d_b = d a`.
+#[inline]
+pub fn d_mul_add_1<T: Real>(d: &T, a: &T, _b: &T) -> T {
+    *d * *a
+}
+
+/// `y = a.mul_add(b, c)`: `d_c = d`.
+#[inline]
+pub fn d_mul_add_2<T: Real>(d: &T, _a: &T, _b: &T) -> T {
+    *d
 }
