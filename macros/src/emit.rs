@@ -625,7 +625,10 @@ impl Body<'_> {
                 let mut slots = Vec::new();
                 for arg in args {
                     let slot = self.slot(&arg.value, &mut out);
-                    slots.push(quote!(#gg::IntoSlot::into_slot(#slot)));
+                    // At the call's span, so that an active value passed where
+                    // the callee has no gradient slot is reported there.
+                    let slot = respan(slot, span);
+                    slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
                 }
                 out.extend(quote_spanned!(span=> #pullback(#d_y, #(#slots),*);));
                 out
@@ -666,6 +669,23 @@ impl Body<'_> {
             }
         }
     }
+}
+
+/// `tokens` with every span set to `span`. Generated names resolve the same
+/// at a user's span as at the call site, so only where errors point changes.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut tt| {
+            if let proc_macro2::TokenTree::Group(g) = &tt {
+                let mut group = proc_macro2::Group::new(g.delimiter(), respan(g.stream(), span));
+                group.set_span(span);
+                tt = proc_macro2::TokenTree::Group(group);
+            }
+            tt.set_span(span);
+            tt
+        })
+        .collect()
 }
 
 fn op_fn(op: BinOp) -> Ident {
