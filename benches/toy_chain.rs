@@ -43,17 +43,30 @@ fn toy_loss_grad_by_hand(p: &Toy, x: f64, y: f64) -> (f64, Toy) {
     let d_f1 = h2 * d_h2;
     let d_h1 = w1 * d_f1;
     let d_f0 = f0.cos() * d_h1;
-    let grad = Toy { beta: [d_f0, d_f1, d_f2, d_f3], omega: [x * d_f0, h1 * d_f1, h2 * d_f2, h3 * d_f3] };
+    let grad = Toy {
+        beta: [d_f0, d_f1, d_f2, d_f3],
+        omega: [x * d_f0, h1 * d_f1, h2 * d_f2, h3 * d_f3],
+    };
     (loss, grad)
 }
 
 fn bench(c: &mut Criterion) {
-    let p = Toy { beta: [1.0, 2.0, -3.0, 0.4], omega: [0.1, -0.4, 2.0, 3.0] };
+    let p = Toy {
+        beta: [1.0, 2.0, -3.0, 0.4],
+        omega: [0.1, -0.4, 2.0, 3.0],
+    };
     let (x, y) = (2.3, 2.0);
-    assert_eq!(toy_loss_grad(&p, x, y).1.to_flat(), toy_loss_grad_by_hand(&p, x, y).1.to_flat());
+    assert_eq!(
+        toy_loss_grad(&p, x, y).1.to_flat(),
+        toy_loss_grad_by_hand(&p, x, y).1.to_flat()
+    );
     let mut group = c.benchmark_group("toy_chain");
-    group.bench_function("forward", |b| b.iter(|| toy_loss(black_box(&p), black_box(x), black_box(y))));
-    group.bench_function("generated_grad", |b| b.iter(|| toy_loss_grad(black_box(&p), black_box(x), black_box(y))));
+    group.bench_function("forward", |b| {
+        b.iter(|| toy_loss(black_box(&p), black_box(x), black_box(y)))
+    });
+    group.bench_function("generated_grad", |b| {
+        b.iter(|| toy_loss_grad(black_box(&p), black_box(x), black_box(y)))
+    });
     group.bench_function("hand_written_grad", |b| {
         b.iter(|| toy_loss_grad_by_hand(black_box(&p), black_box(x), black_box(y)))
     });

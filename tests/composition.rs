@@ -50,7 +50,10 @@ fn calls_compose_like_the_chain_rule() {
         let (expected, d) = chain_by_hand(&p, x);
         assert!((value - expected).abs() < 1e-12, "{value} vs {expected}");
         for (k, (got, want)) in grad.beta.iter().zip(d).enumerate() {
-            assert!((got - want).abs() < 1e-10 * (1.0 + want.abs()), "d beta[{k}]: {got} vs {want}");
+            assert!(
+                (got - want).abs() < 1e-10 * (1.0 + want.abs()),
+                "d beta[{k}]: {got} vs {want}"
+            );
         }
     }
 }

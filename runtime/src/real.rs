@@ -6,8 +6,8 @@ use std::ops::{AddAssign, DivAssign, MulAssign, SubAssign};
 
 use num_traits::{Float, FloatConst, FromPrimitive};
 
-use crate::Differentiable;
 use crate::__private::{AddFwd, AddTape, DivFwd, DivTape, MulFwd, MulTape, SubFwd, SubTape};
+use crate::Differentiable;
 
 /// A floating-point scalar: `f32` or `f64`.
 ///

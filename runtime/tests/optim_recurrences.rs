@@ -45,10 +45,7 @@ fn start() -> P {
 
 /// Runs `opt` and `reference` (on flat vectors: phi, state, gradient at the
 /// point the step asks for) side by side for 50 steps.
-fn check<O: Optimizer<P>>(
-    opt: O,
-    mut reference: impl FnMut(&mut Vec<f64>, &GradFn),
-) {
+fn check<O: Optimizer<P>>(opt: O, mut reference: impl FnMut(&mut Vec<f64>, &GradFn)) {
     let mut phi = start();
     let mut state = opt.init(&phi);
     let mut flat = phi.to_flat();
@@ -91,11 +88,7 @@ fn adagrad() {
     });
 }
 
-fn adam_reference(
-    lr: f64,
-    decoupled: f64,
-    l2: f64,
-) -> impl FnMut(&mut Vec<f64>, &GradFn) {
+fn adam_reference(lr: f64, decoupled: f64, l2: f64) -> impl FnMut(&mut Vec<f64>, &GradFn) {
     let (b1, b2, eps) = (0.9, 0.999, 1e-8);
     let (mut m, mut v, mut t) = (vec![0.0; 6], vec![0.0; 6], 0);
     move |phi, grad| {

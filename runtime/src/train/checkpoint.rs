@@ -169,9 +169,10 @@ impl Checkpoint {
             // Make the rename itself durable (best effort: not every
             // platform can open a directory).
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-                && let Ok(dir) = File::open(dir) {
-                    let _ = dir.sync_all();
-                }
+                && let Ok(dir) = File::open(dir)
+            {
+                let _ = dir.sync_all();
+            }
             Ok(())
         };
         write().map_err(|e| {
