@@ -317,3 +317,10 @@ pub fn d_mul_add_1<T: Real>(d: &T, a: &T, _b: &T) -> T {
 pub fn d_mul_add_2<T: Real>(d: &T, _a: &T, _b: &T) -> T {
     *d
 }
+
+/// `y = x.view()`, `x.to_owned()`, `x.clone()`, `x.into_owned()`: the same
+/// values, so `d_x = d`.
+#[inline]
+pub fn d_identity<G>(d: G) -> G {
+    d
+}
