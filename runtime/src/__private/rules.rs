@@ -208,10 +208,11 @@ pub fn d_powf_0<T: Real>(d: &T, x: &T, e: &T, _y: &T) -> T {
     }
 }
 
-/// `y = x^e`: `d_e = d y ln x` (0 where `y` is 0).
+/// `y = x^e`: `d_e = d y ln x`, and 0 where `x` is 0 and `e >= 0` (PyTorch:
+/// `y ln x` is `0 * -inf` or, at `0^0 = 1`, `-inf` there).
 #[inline]
-pub fn d_powf_1<T: Real>(d: &T, x: &T, _e: &T, y: &T) -> T {
-    if y.is_zero() {
+pub fn d_powf_1<T: Real>(d: &T, x: &T, e: &T, y: &T) -> T {
+    if x.is_zero() && *e >= T::zero() {
         T::zero()
     } else {
         *d * *y * x.ln()
