@@ -112,6 +112,7 @@ macro_rules! forms {
     (@fn $t:ident, $f:ident, ($($x:ident),+), $body:block) => {
         #[differentiable]
         #[allow(clippy::op_ref)] // borrowed operands are what some forms test
+        #[allow(clippy::double_must_use)] // see `method!`
         pub fn $f($($x: $t),+) -> $t $body
     };
     (@form $t:ident, $label:expr, $f:path, $g:path, ($($x:ident),+)) => {
@@ -157,11 +158,16 @@ macro_rules! method {
         }
     };
     (@ty $t:ident, $method:ident($x0:ident $(, $x:ident)*)) => {
+        // Generated code expanded from a local `macro_rules!` is linted as
+        // the user's own: clippy sees `#[must_use]` on `_vjp` and `pullback`,
+        // whose results it takes for `#[must_use]` already.
         #[differentiable]
+        #[allow(clippy::double_must_use)]
         pub fn method($x0: $t $(, $x: $t)*) -> $t {
             $x0.$method($($x),*)
         }
         #[differentiable]
+        #[allow(clippy::double_must_use)]
         pub fn path($x0: $t $(, $x: $t)*) -> $t {
             $t::$method($x0 $(, $x)*)
         }
@@ -770,6 +776,101 @@ fn rules_with_constant_operands() {
     forms.f64.truncate(1);
     forms.f32.truncate(1);
     check(forms, sample, dual);
+}
+
+// ----- coverage ------------------------------------------------------------
+
+/// The float methods of `f32`/`f64` that compute a float from floats.
+const FLOAT_METHODS: &[&str] = &[
+    "sin",
+    "cos",
+    "tan",
+    "asin",
+    "acos",
+    "atan",
+    "atan2",
+    "sin_cos",
+    "sinh",
+    "cosh",
+    "tanh",
+    "asinh",
+    "acosh",
+    "atanh",
+    "exp",
+    "exp2",
+    "exp_m1",
+    "ln",
+    "log",
+    "log2",
+    "log10",
+    "ln_1p",
+    "sqrt",
+    "cbrt",
+    "powi",
+    "powf",
+    "recip",
+    "abs",
+    "signum",
+    "copysign",
+    "hypot",
+    "min",
+    "max",
+    "minimum",
+    "maximum",
+    "clamp",
+    "mul_add",
+    "to_degrees",
+    "to_radians",
+    "rem_euclid",
+    "div_euclid",
+    "midpoint",
+    "abs_sub",
+    "fract",
+];
+
+/// The float methods this file tests, each above.
+const TESTED: &[&str] = &[
+    "sin", "cos", "tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "tanh", "asinh", "acosh",
+    "atanh", "exp", "exp2", "exp_m1", "ln", "log", "log2", "log10", "ln_1p", "sqrt", "cbrt",
+    "powi", "powf", "recip", "abs", "signum", "hypot", "min", "max", "clamp", "mul_add",
+];
+
+#[test]
+fn every_float_rule_of_the_table_is_tested() {
+    // The rule table of the macro, read as text: `name/arity...: [...] => [...];`.
+    let table =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/macros/src/rules.rs"))
+            .expect("macros/src/rules.rs is readable");
+    let names: Vec<&str> = table
+        .lines()
+        .filter_map(|line| {
+            let (name, rest) = line.trim().split_once('/')?;
+            let is_rule = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+                && rest.starts_with(|c: char| c.is_ascii_digit())
+                && rest.contains("=>");
+            is_rule.then_some(name)
+        })
+        .collect();
+    assert!(
+        names.len() >= 33,
+        "the table has {} rules: {names:?}",
+        names.len()
+    );
+    for name in &names {
+        if FLOAT_METHODS.contains(name) {
+            assert!(
+                TESTED.contains(name),
+                "the float rule `{name}` has no test here"
+            );
+        }
+    }
+    for name in TESTED {
+        assert!(
+            names.contains(name),
+            "`{name}` is tested but has no rule in the table"
+        );
+    }
 }
 
 // ----- kinks: derivatives where the function is not differentiable --------
