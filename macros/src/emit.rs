@@ -16,7 +16,7 @@ use syn::{Attribute, GenericParam, Ident, ItemFn, Lifetime, LifetimeParam, Type}
 
 use crate::analyse::Analysis;
 use crate::docs;
-use crate::ir::{BinOp, Binding, Func, Op, Operand, Step, Value, VarId};
+use crate::ir::{BinOp, Binding, CallForm, Func, Op, Operand, Step, Value, VarId};
 use crate::naming::Names;
 use crate::parse::{Signature, is_scalar_type};
 use crate::rules::Saved;
@@ -378,6 +378,18 @@ impl Body<'_> {
         }
     }
 
+    /// A value by reference, for a reverse step to read: `&x`, `&p.w`, or a
+    /// reference argument as it is.
+    fn saved_ref(&self, value: &Value) -> TokenStream {
+        match value {
+            Value::Place(p) if p.path.is_empty() && self.func.params[p.param].by_ref => self.value_tokens(value),
+            _ => {
+                let v = self.value_tokens(value);
+                quote!(&#v)
+            }
+        }
+    }
+
     fn operand_tokens(&self, o: &Operand) -> TokenStream {
         let v = self.value_tokens(&o.value);
         if o.borrowed { quote!(&#v) } else { v }
@@ -459,20 +471,24 @@ impl Body<'_> {
                     quote_spanned!(span=> let #y = #path #generics (#(#args),*);)
                 }
             }
-            Op::Method { rule, path, args } => {
+            Op::Method { rule, form, args, suffix } => {
                 let method = Ident::new(rule.name, span);
-                let call = match path {
-                    Some(path) => {
+                let call = match form {
+                    CallForm::Path(path) => {
                         let args = args.iter().map(|a| self.operand_tokens(a));
                         quote_spanned!(span=> #path(#(#args),*))
                     }
-                    None => {
+                    CallForm::Method => {
                         let recv = self.receiver_tokens(&args[0]);
                         let rest = args[1..].iter().map(|a| self.operand_tokens(a));
                         quote_spanned!(span=> #recv.#method(#(#rest),*))
                     }
+                    CallForm::Mapv(f) => {
+                        let recv = self.receiver_tokens(&args[0]);
+                        quote_spanned!(span=> #recv.mapv(#f))
+                    }
                 };
-                quote_spanned!(span=> let #y = #call;)
+                quote_spanned!(span=> let #y = #call #suffix;)
             }
         }
     }
@@ -634,13 +650,10 @@ impl Body<'_> {
                 out
             }
             Op::Method { rule, args, .. } => {
-                let f = format_ident!("d_{}", rule.name, span = span);
+                let f = Ident::new(rule.function, span);
                 let saved = rule.saves.iter().map(|s| match s {
-                    Saved::Input(i) => {
-                        let v = self.value_tokens(&args[*i].value);
-                        quote!(&#v)
-                    }
-                    Saved::IntInput(i) => self.value_tokens(&args[*i].value),
+                    Saved::Input(i) => self.saved_ref(&args[*i].value),
+                    Saved::Value(i) => self.value_tokens(&args[*i].value),
                     Saved::Output => {
                         let y = self.var(step.out);
                         quote!(&#y)
@@ -660,7 +673,7 @@ impl Body<'_> {
                 let mut out = TokenStream::new();
                 for (i, input) in inputs {
                     if self.func.varied(&input.value) {
-                        let f = format_ident!("d_{}_{}", rule.name, i, span = span);
+                        let f = format_ident!("{}_{}", rule.function, i, span = span);
                         let call = quote_spanned!(span=> #gg::#f(&#d_y, #(#saved),*));
                         out.extend(self.contribute(&input.value, call));
                     }

@@ -31,6 +31,9 @@ pub struct Func {
 /// An argument of the function.
 pub struct Param {
     pub name: Ident,
+    /// Whether the argument is a reference (`x: &Array2<f64>`), so that it
+    /// is passed on as it is rather than borrowed again.
+    pub by_ref: bool,
     /// Whether the function differentiates with respect to it.
     pub active: bool,
 }
@@ -91,11 +94,24 @@ pub enum Op {
     },
     Method {
         rule: &'static Rule,
-        /// The path of the path form (`f64::sin`), `None` for the method form.
-        path: Option<TokenStream>,
+        /// How the user called it.
+        form: CallForm,
         /// The receiver first, then the arguments.
         args: Vec<Operand>,
+        /// What follows the call in the user's code: `.unwrap()` of a method
+        /// returning an `Option` or `Result`.
+        suffix: TokenStream,
     },
+}
+
+/// How a method with a rule is called.
+pub enum CallForm {
+    /// `x.sin()`.
+    Method,
+    /// `f64::sin(x)`, with this path.
+    Path(TokenStream),
+    /// `x.mapv(f64::sin)`, with this function.
+    Mapv(TokenStream),
 }
 
 /// A binary arithmetic operator.

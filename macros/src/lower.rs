@@ -19,7 +19,7 @@ use syn::{BinOp as SynBinOp, Expr, Ident, Member, Pat, Stmt as SynStmt, UnOp};
 use crate::diag::Errors;
 use crate::fence::expr_span;
 use crate::ir::{
-    BinOp, Binding, Block, Func, Op, Operand, Param, Place, Step, Stmt, Value, VarId, VarInfo,
+    BinOp, Binding, Block, CallForm, Func, Op, Operand, Param, Place, Step, Stmt, Value, VarId, VarInfo,
 };
 use crate::naming::Names;
 use crate::parse::Signature;
@@ -54,10 +54,7 @@ pub fn lower(
             path: TokenStream::new(),
         };
         lowering.bind(&arg.name, Binding::Value(Value::Place(place).operand()));
-        params.push(Param {
-            name,
-            active: arg.active,
-        });
+        params.push(Param { name, by_ref: matches!(arg.ty, syn::Type::Reference(_)), active: arg.active });
     }
     let result = lowering.block(body);
     Func {
@@ -708,31 +705,63 @@ impl Lowering<'_> {
         Binding::Value(Value::Var(out).operand())
     }
 
-    fn method_call(
-        &mut self,
-        m: &syn::ExprMethodCall,
-        want: Option<&Ident>,
-        expr: &Expr,
-    ) -> Binding {
+    fn method_call(&mut self, m: &syn::ExprMethodCall, want: Option<&Ident>, expr: &Expr) -> Binding {
         let name = m.method.to_string();
         if rules::CONSTANT_METHODS.contains(&name.as_str()) {
             return self.constant(expr);
         }
-        if rules::IDENTITY_METHODS.contains(&name.as_str()) && m.args.is_empty() {
-            return self.expr(&m.receiver, want);
+        // `x.mean().unwrap()`: the rule of `mean`, with the unwrap kept.
+        if matches!(name.as_str(), "unwrap" | "expect")
+            && let Expr::MethodCall(inner) = &*m.receiver
+            && let Some(rule) = rules::lookup(&inner.method.to_string()).filter(|r| r.unwraps)
+        {
+            let method = &m.method;
+            let args = &m.args;
+            let suffix = quote!(.#method(#args));
+            let inputs: Vec<&Expr> = std::iter::once(&*inner.receiver).chain(inner.args.iter()).collect();
+            return self.rule_call(rule, CallForm::Method, suffix, &inputs, inner.method.span(), want, expr);
+        }
+        // `x.mapv(f64::sin)`: the elementwise rule of the function.
+        if name == "mapv" {
+            let rule = match m.args.first() {
+                Some(Expr::Path(f)) if m.args.len() == 1 => f
+                    .path
+                    .segments
+                    .last()
+                    .and_then(|s| rules::lookup(&s.ident.to_string()))
+                    .filter(|r| r.arity == 1 && !r.unwraps)
+                    .map(|r| (r, f.to_token_stream())),
+                _ => None,
+            };
+            let Some((rule, f)) = rule else {
+                self.errors.push(
+                    m.method.span(),
+                    "`mapv` differentiates with a function that has a rule (`x.mapv(f64::tanh)`), not with a closure: call the method directly (`x.tanh()`), or hold the value constant with `no_grad(...)`",
+                );
+                return poison();
+            };
+            let inputs = [&*m.receiver];
+            return self.rule_call(rule, CallForm::Mapv(f), TokenStream::new(), &inputs, m.method.span(), want, expr);
         }
         let Some(rule) = rules::lookup(&name) else {
             self.errors.push(
                 m.method.span(),
                 format!(
-                    "no derivative rule for the method `{name}`: the float methods with rules are {}; make the value constant with `no_grad(...)` if it needs no derivative",
+                    "no derivative rule for the method `{name}`: the methods with rules are {}; hold the value constant with `no_grad(...)` if it needs no derivative",
                     rule_list()
                 ),
             );
             return poison();
         };
+        if rule.unwraps {
+            self.errors.push(
+                m.method.span(),
+                format!("`{name}` returns an `Option` or a `Result`: unwrap it in place, `x.{name}(...).unwrap()`"),
+            );
+            return poison();
+        }
         let inputs: Vec<&Expr> = std::iter::once(&*m.receiver).chain(m.args.iter()).collect();
-        self.rule_call(rule, None, &inputs, m.method.span(), want, expr)
+        self.rule_call(rule, CallForm::Method, TokenStream::new(), &inputs, m.method.span(), want, expr)
     }
 
     fn call(&mut self, c: &syn::ExprCall, want: Option<&Ident>, expr: &Expr) -> Binding {
@@ -759,7 +788,7 @@ impl Lowering<'_> {
                             .segments
                             .last()
                             .map_or_else(|| p.span(), |s| s.ident.span());
-                        return self.rule_call(rule, Some(path), &inputs, span, want, expr);
+                        return self.rule_call(rule, CallForm::Path(path), TokenStream::new(), &inputs, span, want, expr);
                     }
                 }
             }
@@ -832,10 +861,12 @@ impl Lowering<'_> {
         Binding::Value(Value::Var(out).operand())
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn rule_call(
         &mut self,
         rule: &'static Rule,
-        path: Option<TokenStream>,
+        form: CallForm,
+        suffix: TokenStream,
         inputs: &[&Expr],
         span: Span,
         want: Option<&Ident>,
@@ -858,10 +889,15 @@ impl Lowering<'_> {
         for (i, input) in inputs.iter().enumerate() {
             if !rule.differentiable(i) {
                 if self.mentions_varied(input) {
-                    self.errors.push(
-                        input.span(),
-                        format!("the exponent of `{}` is an integer and cannot carry a derivative: use `powf` for a float exponent", rule.name),
-                    );
+                    let message = if rule.name == "powi" {
+                        "the exponent of `powi` is an integer and cannot carry a derivative: use `powf` for a float exponent".to_string()
+                    } else {
+                        format!(
+                            "this argument of `{}` (an index, axis or shape) cannot carry a derivative: compute it from constants",
+                            rule.name
+                        )
+                    };
+                    self.errors.push(input.span(), message);
                     return poison();
                 }
                 args.push(Value::Const(self.resolve(input)).operand());
@@ -877,7 +913,7 @@ impl Lowering<'_> {
         if !varied {
             return self.constant(expr);
         }
-        let out = self.push_step(want, Op::Method { rule, path, args }, None, span);
+        let out = self.push_step(want, Op::Method { rule, form, args, suffix }, None, span);
         Binding::Value(Value::Var(out).operand())
     }
 
@@ -887,7 +923,7 @@ impl Lowering<'_> {
         let read = rule
             .saves
             .iter()
-            .any(|s| matches!(s, rules::Saved::Input(i) if *i == index));
+            .any(|s| matches!(s, rules::Saved::Input(i) | rules::Saved::Value(i) if *i == index));
         match &operand.value {
             Value::Const(tokens) if read && !is_atom(tokens) => {
                 let out = self.push_step(None, Op::Const(tokens.clone()), None, Span::call_site());

@@ -14,48 +14,65 @@
 pub enum Saved {
     /// Input `i` (the receiver is 0), by reference.
     Input(usize),
-    /// Input `i`, an integer passed by value (`powi`'s exponent).
-    IntInput(usize),
+    /// Input `i`, a constant passed by value (`powi`'s exponent, an `Axis`).
+    Value(usize),
     /// The result.
     Output,
 }
 
-/// A derivative rule of a float method.
+/// A derivative rule of a method.
 #[derive(Debug)]
 pub struct Rule {
     /// The method's name.
     pub name: &'static str,
     /// The number of inputs, receiver included.
     pub arity: usize,
+    /// The inputs that carry no derivative: integers, axes, indices, shapes.
+    pub constant: &'static [usize],
     /// What the reverse step reads.
     pub saves: &'static [Saved],
     /// The adjoint of each differentiable input, in input order: `{d}` is
     /// the adjoint of the result, `{0}`, `{1}`, ... the inputs, `{y}` the result.
     pub math: &'static [&'static str],
+    /// The runtime function of the reverse step (`d_sin`); a rule of several
+    /// differentiable inputs has one per input, suffixed `_0`, `_1`, ...
+    pub function: &'static str,
+    /// Whether the method returns an `Option` or `Result` that the user
+    /// unwraps in place (`x.mean().unwrap()`).
+    pub unwraps: bool,
 }
 
 impl Rule {
-    /// Whether input `i` carries a derivative (integer inputs do not).
+    /// Whether input `i` carries a derivative.
     pub fn differentiable(&self, i: usize) -> bool {
-        !self.saves.contains(&Saved::IntInput(i))
+        !self.constant.contains(&i)
     }
 }
 
-use Saved::{Input, IntInput, Output};
+use Saved::{Input, Output, Value};
 
 macro_rules! rules {
-    ($($name:ident / $arity:literal: [$($saved:expr),*] => [$($math:literal),+];)*) => {
+    ($($name:ident / $arity:literal $(const($($c:literal),*))? $({$flag:ident})?:
+        [$($saved:expr),*] => [$($math:literal),+] $(as $function:ident)?;)*) => {
         /// Every rule, by method name.
         pub static RULES: &[Rule] = &[$(Rule {
             name: stringify!($name),
             arity: $arity,
+            constant: &[$($($c),*)?],
             saves: &[$($saved),*],
             math: &[$($math),+],
+            function: rules!(@function $name $($function)?),
+            unwraps: rules!(@flag $($flag)?),
         }),*];
     };
+    (@function $name:ident) => { concat!("d_", stringify!($name)) };
+    (@function $name:ident $function:ident) => { stringify!($function) };
+    (@flag) => { false };
+    (@flag unwrap) => { true };
 }
 
 rules! {
+    // Float methods, on scalars and elementwise on arrays.
     sin/1: [Input(0)] => ["{d} * cos({0})"];
     cos/1: [Input(0)] => ["-{d} * sin({0})"];
     tan/1: [Output] => ["{d} * (1 + {y}^2)"];
@@ -79,7 +96,7 @@ rules! {
     ln_1p/1: [Input(0)] => ["{d} / (1 + {0})"];
     sqrt/1: [Output] => ["{d} / (2 * {y})"];
     cbrt/1: [Output] => ["{d} / (3 * {y}^2)"];
-    powi/2: [Input(0), IntInput(1)] => ["{d} * {1} * {0}^({1} - 1)"];
+    powi/2 const(1): [Input(0), Value(1)] => ["{d} * {1} * {0}^({1} - 1)"];
     powf/2: [Input(0), Input(1), Output] => ["{d} * {1} * {0}^({1} - 1)", "{d} * {y} * ln({0})"];
     recip/1: [Output] => ["-{d} * {y}^2"];
     abs/1: [Input(0)] => ["{d} * sign({0})"];
@@ -89,6 +106,25 @@ rules! {
     max/2: [Input(0), Input(1)] => ["{d} where {0} >= {1}, else 0", "{d} where {1} > {0}, else 0"];
     clamp/3: [Input(0), Input(1), Input(2)] => ["{d} where {1} <= {0} <= {2}, else 0", "{d} where {0} < {1}, else 0", "{d} where {0} > {2}, else 0"];
     mul_add/3: [Input(0), Input(1)] => ["{d} * {1}", "{d} * {0}", "{d}"];
+
+    // Copies and views: the same values.
+    clone/1: [] => ["{d}"] as d_identity;
+    to_owned/1: [] => ["{d}"] as d_identity;
+    into_owned/1: [] => ["{d}"] as d_identity;
+    view/1: [] => ["{d}"] as d_identity;
+
+    // ndarray: products, reductions, shapes and selections.
+    dot/2: [Input(0), Input(1)] => ["{d} · {1}ᵀ", "{0}ᵀ · {d}"];
+    t/1: [Input(0)] => ["{d}ᵀ"];
+    sum/1: [Input(0)] => ["{d}, in every element of {0}"];
+    mean/1 {unwrap}: [Input(0)] => ["{d} / n, in every element of {0}"];
+    sum_axis/2 const(1): [Input(0), Value(1)] => ["{d}, repeated along {1}"];
+    mean_axis/2 const(1) {unwrap}: [Input(0), Value(1)] => ["{d} / n, repeated along {1}"];
+    insert_axis/2 const(1): [Value(1)] => ["{d} without {1}"];
+    to_shape/2 const(1) {unwrap}: [Input(0)] => ["{d} in the shape of {0}"];
+    row/2 const(1): [Input(0), Value(1)] => ["{d} in row {1}, 0 elsewhere"];
+    column/2 const(1): [Input(0), Value(1)] => ["{d} in column {1}, 0 elsewhere"];
+    select/3 const(1, 2): [Input(0), Value(1), Input(2)] => ["{d} added into the rows {2} along {1}"];
 }
 
 /// The rule of a method, if it has one.
@@ -122,9 +158,6 @@ pub const CONSTANT_METHODS: &[&str] = &[
     "trunc",
 ];
 
-/// Methods that return their receiver's value unchanged.
-pub const IDENTITY_METHODS: &[&str] = &["clone", "to_owned"];
-
 /// The formula of the adjoint of `+ - * /` and unary `-` (for the docs).
 pub fn operator_math(op: crate::ir::BinOp) -> [&'static str; 2] {
     use crate::ir::BinOp::*;
@@ -146,9 +179,12 @@ mod tests {
             let differentiable = (0..rule.arity).filter(|&i| rule.differentiable(i)).count();
             assert_eq!(differentiable, rule.math.len(), "{}", rule.name);
             for saved in rule.saves {
-                if let Input(i) | IntInput(i) = saved {
+                if let Input(i) | Value(i) = saved {
                     assert!(*i < rule.arity, "{}", rule.name);
                 }
+            }
+            for c in rule.constant {
+                assert!(*c < rule.arity, "{}", rule.name);
             }
             assert_eq!(lookup(rule.name).map(|r| r.name), Some(rule.name));
         }
