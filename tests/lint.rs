@@ -5,7 +5,7 @@
 //! the kinds of differentiable functions users write: public and private,
 //! some never called, with `wrt(...)` and without, with constant arguments,
 //! tuple results, shadowing, reassignment, path forms and constants, lifetimes,
-//! many arguments. A warning from any of them fails the build of this
+//! generics, many arguments. A warning from any of them fails the build of this
 //! test. The tests below also check a few values, so the functions are real.
 
 #![deny(warnings)]
@@ -97,6 +97,12 @@ fn many(a: f64, b: f64, c: f64, d: f64, e: f64, f: f64, g: f64, h: f64) -> f64 {
     a * b + c * d + e * f + g * h
 }
 
+/// Generic over the float type.
+#[differentiable]
+fn generic_square<T: Real>(x: T) -> T {
+    x * x
+}
+
 /// A value marked constant inside the body, and unused results of constants.
 #[differentiable]
 fn stopped(x: f64, y: f64) -> f64 {
@@ -154,6 +160,9 @@ fn the_linted_functions_compute_their_derivatives() {
     let (value, grads) = many_grad(1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0);
     assert_eq!(value, 2.0 + 12.0 + 30.0 + 56.0);
     assert_eq!(grads, (2.0, 1.0, 4.0, 3.0, 6.0, 5.0, 8.0, 7.0));
+
+    assert_eq!(generic_square_grad(3.0f32), (9.0, 6.0));
+    assert_eq!(generic_square_grad(3.0f64), (9.0, 6.0));
 
     // d/dx = y^2, d/dy = 1 (the product's y^2 is constant).
     assert_eq!(stopped_grad(2.0, 3.0), (21.0, (9.0, 1.0)));
