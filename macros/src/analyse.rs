@@ -5,8 +5,14 @@
 //! whose result is useful get a reverse step. The use count of a variable is
 //! the number of adjoint contributions it receives: with one, its adjoint is
 //! bound once; with more, the first binds it and the others add in place.
+//!
+//! The reverse sweep runs in the frame of the forward sweep, so it reads
+//! forward values where they are. A variable it reads, or that the function
+//! returns, is *kept*: the forward sweep must not move it into an operator
+//! (which then gets a borrow of it instead).
 
-use crate::ir::{Binding, Func, Value};
+use crate::ir::{Binding, Func, Op, Value};
+use crate::rules::Saved;
 
 /// What the emitter needs to know about every variable.
 pub struct Analysis {
@@ -16,6 +22,8 @@ pub struct Analysis {
     pub uses: Vec<usize>,
     /// Whether any adjoint reaches each argument.
     pub param_reached: Vec<bool>,
+    /// Read by the reverse sweep or returned: must outlive the forward sweep.
+    pub kept: Vec<bool>,
 }
 
 pub fn analyse(func: &Func) -> Analysis {
@@ -23,8 +31,10 @@ pub fn analyse(func: &Func) -> Analysis {
         useful: vec![false; func.vars.len()],
         uses: vec![0; func.vars.len()],
         param_reached: vec![false; func.params.len()],
+        kept: vec![false; func.vars.len()],
     };
     result_uses(func, &func.result, &mut a);
+    keep_binding(&func.result, &mut a.kept);
     for step in func.steps().rev() {
         if !a.useful[step.out.0] {
             continue;
@@ -32,8 +42,37 @@ pub fn analyse(func: &Func) -> Analysis {
         for (_, operand) in step.op.operands() {
             use_value(func, &operand.value, &mut a);
         }
+        let mut keep = |value: &Value| {
+            if let Value::Var(v) = value {
+                a.kept[v.0] = true;
+            }
+        };
+        match &step.op {
+            Op::Method { rule, args, .. } => {
+                for saved in rule.saves {
+                    match saved {
+                        Saved::Input(i) | Saved::Value(i) => keep(&args[*i].value),
+                        Saved::Output => keep(&Value::Var(step.out)),
+                    }
+                }
+            }
+            // A call's reverse runs the callee again on the same arguments.
+            Op::Call { args, .. } => args.iter().for_each(|a| keep(&a.value)),
+            Op::Const(_) | Op::Neg(_) | Op::Binary(..) => {}
+        }
     }
     a
+}
+
+fn keep_binding(binding: &Binding, kept: &mut [bool]) {
+    match binding {
+        Binding::Value(o) => {
+            if let Value::Var(v) = o.value {
+                kept[v.0] = true;
+            }
+        }
+        Binding::Tuple(items) => items.iter().for_each(|b| keep_binding(b, kept)),
+    }
 }
 
 fn result_uses(func: &Func, binding: &Binding, a: &mut Analysis) {

@@ -229,19 +229,13 @@ impl VisitMut for LifetimeNamer<'_> {
 // ----- the composition entry point -------------------------------------------
 
 fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
-    let Shared {
-        item,
-        name,
-        named_args,
-        named_generics,
-        captures,
-        ret_grad,
-        ..
-    } = shared;
+    let Shared { item, name, ret_grad, .. } = shared;
     let vis = &item.vis;
     let attrs = &shared.attrs;
     let ret = &shared.sig.ret;
-    let where_clause = &named_generics.where_clause;
+    let generics = &item.sig.generics;
+    let generic_params = &generics.params;
+    let where_clause = &generics.where_clause;
     let gg = names.fresh("gg", Span::call_site());
     let param_adjoints: Vec<Ident> = func.params.iter().map(|p| names.adjoint(&p.name)).collect();
     let adjoints: Vec<Ident> = func.vars.iter().map(|v| names.adjoint(&v.name)).collect();
@@ -260,37 +254,29 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     let reverse = body.reverse();
     let result = body.binding_tokens(&func.result);
 
-    let mut slot_types = Vec::new();
-    let mut slot_params = Vec::new();
+    let mut slots = Vec::new();
     let mut scratch = Vec::new();
     for (i, param) in func.params.iter().enumerate() {
         let g = &shared.grad_types[i];
-        if param.active {
-            slot_types.push(quote!(::gradgen::__private::Slot<'_, #g>));
-        } else {
-            slot_types.push(quote!(::gradgen::__private::NoGrad));
+        if !param.active {
+            slots.push(quote!(_: ::gradgen::__private::NoGrad));
+            continue;
         }
-        if param.active && analysis.param_reached[i] {
-            let d = body.param_adjoints[i].clone();
-            let s = body.names.derived(&d, "scratch");
-            let p = &param.name;
-            scratch.push(quote! {
-                let mut #s = ::core::option::Option::None;
-                let #d = #d.or_scratch(&mut #s, &#p);
-            });
-            slot_params.push(d.into_token_stream());
-        } else {
-            slot_params.push(quote!(_));
+        if !analysis.param_reached[i] {
+            slots.push(quote!(_: ::gradgen::__private::Slot<'_, #g>));
+            continue;
         }
+        let d = body.param_adjoints[i].clone();
+        let s = body.names.derived(&d, "scratch");
+        let p = &param.name;
+        scratch.push(quote! {
+            let mut #s = ::core::option::Option::None;
+            let #d = #d.or_scratch(&mut #s, &#p);
+        });
+        slots.push(quote!(#d: ::gradgen::__private::Slot<'_, #g>));
     }
-    let param_list = named_args.iter().map(|(n, t)| quote!(#n: #t));
-    let (impl_generics, _, _) = named_generics.split_for_impl();
-    let generic_params = &named_generics.params;
-    let _ = impl_generics;
-    let turbofish: Vec<TokenStream> = shared
-        .item
-        .sig
-        .generics
+    let inputs = item.sig.inputs.iter();
+    let turbofish: Vec<TokenStream> = generics
         .params
         .iter()
         .filter_map(|p| match p {
@@ -300,7 +286,8 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         })
         .collect();
     let doc = format!(
-        "The composition entry point of [`{name}`]: its value, and a pullback that takes the adjoint of the result and one slot per argument."
+        "The composition entry point of [`{name}`]: runs the forward pass and the backward pass for the adjoint `{}` of the result, adds the adjoint of every argument into its slot, and returns the value.",
+        d_out.to_string().replace(' ', "")
     );
 
     quote! {
@@ -310,25 +297,22 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         #vis struct #name {}
 
         #(#attrs)*
-        #[allow(dead_code, unused_variables, unused_mut, unused_parens, clippy::type_complexity, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals)]
+        #[allow(dead_code, unused_variables, unused_mut, unused_parens, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals)]
         impl #name {
             #[doc = #doc]
             #[inline]
-            #[must_use]
-            pub fn pullback<#generic_params>(#(#param_list),*)
-                -> (#ret, impl ::core::ops::FnOnce(#ret_grad, #(#slot_types),*) + #captures)
-                #where_clause
-            {
+            pub fn reverse<#generic_params>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #ret #where_clause {
                 use ::gradgen::__private as #gg;
                 // The derivative stands for the function: a user who calls
                 // only `_grad` has still used it.
                 let _ = #name::<#(#turbofish),*>;
+                // The forward pass, keeping what the backward pass reads.
                 #forward
-                (#result, move |#d_out, #(#slot_params),*| {
-                    #(#scratch)*
-                    #seed
-                    #reverse
-                })
+                // The backward pass, in the order the chain rule runs.
+                #(#scratch)*
+                #seed
+                #reverse
+                #result
             }
         }
     }
@@ -390,6 +374,19 @@ impl Body<'_> {
         }
     }
 
+    /// An operand of an operator: as the user wrote it, but borrowed if the
+    /// backward pass reads the variable later (the operator helpers take
+    /// every operand owned or borrowed alike).
+    fn kept_operand_tokens(&self, o: &Operand) -> TokenStream {
+        match o.value {
+            Value::Var(v) if !o.borrowed && self.analysis.kept[v.0] => {
+                let x = self.var(v);
+                quote!(&#x)
+            }
+            _ => self.operand_tokens(o),
+        }
+    }
+
     fn operand_tokens(&self, o: &Operand) -> TokenStream {
         let v = self.value_tokens(&o.value);
         if o.borrowed { quote!(&#v) } else { v }
@@ -446,7 +443,7 @@ impl Body<'_> {
                 quote_spanned!(span=> let #y = -#a;)
             }
             Op::Binary(op, a, b) => {
-                let (a, b) = (self.operand_tokens(a), self.operand_tokens(b));
+                let (a, b) = (self.kept_operand_tokens(a), self.kept_operand_tokens(b));
                 if self.useful(step) {
                     let tape = self.names.derived(&y, "tape");
                     self.tapes.push((step.out, tape.clone()));
@@ -457,19 +454,9 @@ impl Body<'_> {
                     quote_spanned!(span=> let #y = #a #op #b;)
                 }
             }
-            Op::Call {
-                path,
-                generics,
-                args,
-            } => {
+            Op::Call { path, generics, args } => {
                 let args: Vec<TokenStream> = args.iter().map(|a| self.operand_tokens(a)).collect();
-                if self.useful(step) {
-                    let pullback = self.names.derived(&y, "pullback");
-                    self.tapes.push((step.out, pullback.clone()));
-                    quote_spanned!(span=> let (#y, #pullback) = #path::pullback #generics (#(#args),*);)
-                } else {
-                    quote_spanned!(span=> let #y = #path #generics (#(#args),*);)
-                }
+                quote_spanned!(span=> let #y = #path #generics (#(#args),*);)
             }
             Op::Method { rule, form, args, suffix } => {
                 let method = Ident::new(rule.name, span);
@@ -628,15 +615,8 @@ impl Body<'_> {
                 }
                 out
             }
-            Op::Call { args, .. } => {
-                let pullback = self
-                    .tapes
-                    .iter()
-                    .find(|(v, _)| *v == step.out)
-                    .map(|(_, t)| t.clone());
-                let Some(pullback) = pullback else {
-                    return TokenStream::new();
-                };
+            Op::Call { path, generics, args } => {
+                // The callee's own backward pass, on the same arguments.
                 let mut out = TokenStream::new();
                 let mut slots = Vec::new();
                 for arg in args {
@@ -646,7 +626,8 @@ impl Body<'_> {
                     let slot = respan(slot, span);
                     slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
                 }
-                out.extend(quote_spanned!(span=> #pullback(#d_y, #(#slots),*);));
+                let args = args.iter().map(|a| self.operand_tokens(a));
+                out.extend(quote_spanned!(span=> #path::reverse #generics (#(#args,)* #d_y, #(#slots),*);));
                 out
             }
             Op::Method { rule, args, .. } => {
@@ -747,8 +728,17 @@ fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> 
     let grads_ty = shared.grads_type();
     let args = shared.arg_names();
     let value = names.fresh("value", Span::call_site());
-    let pullback = names.fresh("pullback", Span::call_site());
     let d_value = names.fresh("d_value", Span::call_site());
+    // The pullback runs the function again with its backward pass, so it
+    // keeps the arguments: copies of those passed by value.
+    let forward_args = shared.sig.args.iter().map(|a| {
+        let n = &a.name;
+        if is_copied(&a.ty) {
+            quote!(#n)
+        } else {
+            quote!(::core::clone::Clone::clone(&#n))
+        }
+    });
     let (zeros, slots, grads) = gradient_parts(shared, names);
     let param_list = named_args.iter().map(|(n, t)| quote!(#n: #t));
     let doc = docs::vjp_doc(shared, func, analysis, is_scalar_type(&shared.sig.ret));
@@ -761,10 +751,10 @@ fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> 
             -> (#ret, impl ::core::ops::FnOnce(#ret_grad) -> #grads_ty + #captures)
             #where_clause
         {
-            #(#zeros)*
-            let (#value, #pullback) = #name::pullback(#(#args),*);
+            let #value = #name(#(#forward_args),*);
             (#value, move |#d_value| {
-                #pullback(#d_value, #(#slots),*);
+                #(#zeros)*
+                let _ = #name::reverse(#(#args,)* #d_value, #(#slots),*);
                 #grads
             })
         }
@@ -784,7 +774,6 @@ fn grad(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) ->
     let args = shared.arg_names();
     let inputs = &item.sig.inputs;
     let value = names.fresh("value", Span::call_site());
-    let pullback = names.fresh("pullback", Span::call_site());
     let (zeros, slots, grads) = gradient_parts(shared, names);
     let doc = docs::grad_doc(shared, func, analysis);
     quote! {
@@ -793,10 +782,26 @@ fn grad(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) ->
         #[allow(dead_code)]
         #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
             #(#zeros)*
-            let (#value, #pullback) = #name::pullback(#(#args),*);
-            #pullback(::gradgen::__private::seed(&#value), #(#slots),*);
+            let #value = #name::reverse(#(#args,)* ::gradgen::__private::one(), #(#slots),*);
             (#value, #grads)
         }
+    }
+}
+
+/// Whether passing an argument of this type copies it: references, floats,
+/// integers, `bool` and `char`.
+fn is_copied(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(_) => true,
+        Type::Paren(p) => is_copied(&p.elem),
+        Type::Path(p) => p.path.get_ident().is_some_and(|i| {
+            matches!(
+                i.to_string().as_str(),
+                "f32" | "f64" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
+                    | "u128" | "usize" | "bool" | "char"
+            )
+        }),
+        _ => false,
     }
 }
 

@@ -153,6 +153,12 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
             }
         }
     }
+    if !args.iter().any(|a| a.active) && options.wrt.as_ref().is_none_or(|w| w.is_empty()) {
+        errors.push(
+            sig.ident.span(),
+            "this function has no argument to differentiate with respect to: give it a float, array or `Parameters` argument",
+        );
+    }
     Some(Signature { args, ret })
 }
 

@@ -11,8 +11,9 @@ fn scaled(w: f64, x: f64) -> f64 {
 fn main() {
     let (w, x) = (2.0, 3.0);
     let (mut d_w, mut d_x) = (0.0, 0.0);
-    let (_, pullback) = scaled::pullback(w, x);
-    pullback(
+    let _ = scaled::reverse(
+        w,
+        x,
         1.0,
         IntoSlot::into_slot(&mut d_w),
         IntoSlot::into_slot(&mut d_x),

@@ -11,33 +11,23 @@ struct square {}
     unused_variables,
     unused_mut,
     unused_parens,
-    clippy::type_complexity,
+    clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
     clippy::redundant_locals
 )]
 impl square {
-    ///The composition entry point of [`square`]: its value, and a pullback that takes the adjoint of the result and one slot per argument.
+    ///The composition entry point of [`square`]: runs the forward pass and the backward pass for the adjoint `d_t0` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
-    #[must_use]
-    pub fn pullback(
-        x: f64,
-    ) -> (
-        f64,
-        impl ::core::ops::FnOnce(f64, ::gradgen::__private::Slot<'_, f64>) + use<>,
-    ) {
+    pub fn reverse(x: f64, d_t0: f64, d_x: ::gradgen::__private::Slot<'_, f64>) -> f64 {
         use ::gradgen::__private as gg;
         let _ = square;
         let (t0, t0_tape) = gg::mul(x, x);
-        (
-            t0,
-            move |d_t0, d_x| {
-                let mut d_x_scratch = ::core::option::Option::None;
-                let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
-                gg::acc(&mut *d_x, t0_tape.lhs(&d_t0));
-                gg::acc(&mut *d_x, t0_tape.rhs(&d_t0));
-            },
-        )
+        let mut d_x_scratch = ::core::option::Option::None;
+        let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
+        gg::acc(&mut *d_x, t0_tape.lhs(&d_t0));
+        gg::acc(&mut *d_x, t0_tape.rhs(&d_t0));
+        t0
     }
 }
 /** The value of [`square`] and its pullback (vector-Jacobian product) with respect to `x`.
@@ -48,12 +38,12 @@ impl square {
 #[allow(dead_code, clippy::type_complexity)]
 #[must_use]
 fn square_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>) {
-    let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
-    let (value, pullback) = square::pullback(x);
+    let value = square(x);
     (
         value,
         move |d_value| {
-            pullback(d_value, ::gradgen::__private::slot(&mut d_x));
+            let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
+            let _ = square::reverse(x, d_value, ::gradgen::__private::slot(&mut d_x));
             d_x
         },
     )
@@ -81,8 +71,11 @@ fn square_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>) {
 #[allow(dead_code)]
 fn square_grad(x: f64) -> (f64, f64) {
     let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
-    let (value, pullback) = square::pullback(x);
-    pullback(::gradgen::__private::seed(&value), ::gradgen::__private::slot(&mut d_x));
+    let value = square::reverse(
+        x,
+        ::gradgen::__private::one(),
+        ::gradgen::__private::slot(&mut d_x),
+    );
     (value, d_x)
 }
 fn chain(p: &Toy, x: f64) -> f64 {
@@ -98,50 +91,41 @@ struct chain {}
     unused_variables,
     unused_mut,
     unused_parens,
-    clippy::type_complexity,
+    clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
     clippy::redundant_locals
 )]
 impl chain {
-    ///The composition entry point of [`chain`]: its value, and a pullback that takes the adjoint of the result and one slot per argument.
+    ///The composition entry point of [`chain`]: runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
-    #[must_use]
-    pub fn pullback<'a0>(
-        p: &'a0 Toy,
+    pub fn reverse(
+        p: &Toy,
         x: f64,
-    ) -> (
-        f64,
-        impl ::core::ops::FnOnce(
-            f64,
-            ::gradgen::__private::Slot<'_, ::gradgen::Grad<Toy>>,
-            ::gradgen::__private::NoGrad,
-        ) + use<'a0>,
-    ) {
+        d_t3: f64,
+        d_p: ::gradgen::__private::Slot<'_, ::gradgen::Grad<Toy>>,
+        _: ::gradgen::__private::NoGrad,
+    ) -> f64 {
         use ::gradgen::__private as gg;
         let _ = chain;
         let (t0, t0_tape) = gg::mul(p.beta[0], x);
-        let (h, h_pullback) = square::pullback(t0);
-        let (t1, t1_pullback) = crate::square::pullback(h);
-        let (t2, t2_pullback) = square::pullback(p.beta[1]);
+        let h = square(t0);
+        let t1 = crate::square(h);
+        let t2 = square(p.beta[1]);
         let (g, g_tape) = gg::add(t1, t2);
-        let (t3, t3_tape) = gg::mul(g, h);
-        (
-            t3,
-            move |d_t3, d_p, _| {
-                let mut d_p_scratch = ::core::option::Option::None;
-                let d_p = d_p.or_scratch(&mut d_p_scratch, &p);
-                let d_g = t3_tape.lhs(&d_t3);
-                let mut d_h = t3_tape.rhs(&d_t3);
-                let d_t1 = g_tape.lhs(&d_g);
-                let d_t2 = g_tape.rhs(&d_g);
-                t2_pullback(d_t2, gg::IntoSlot::into_slot(&mut d_p.beta[1]));
-                t1_pullback(d_t1, gg::IntoSlot::into_slot(&mut d_h));
-                let mut d_t0 = gg::zero_like(&t0);
-                h_pullback(d_h, gg::IntoSlot::into_slot(&mut d_t0));
-                gg::acc(&mut d_p.beta[0], t0_tape.lhs(&d_t0));
-            },
-        )
+        let (t3, t3_tape) = gg::mul(g, &h);
+        let mut d_p_scratch = ::core::option::Option::None;
+        let d_p = d_p.or_scratch(&mut d_p_scratch, &p);
+        let d_g = t3_tape.lhs(&d_t3);
+        let mut d_h = t3_tape.rhs(&d_t3);
+        let d_t1 = g_tape.lhs(&d_g);
+        let d_t2 = g_tape.rhs(&d_g);
+        square::reverse(p.beta[1], d_t2, gg::IntoSlot::into_slot(&mut d_p.beta[1]));
+        crate::square::reverse(h, d_t1, gg::IntoSlot::into_slot(&mut d_h));
+        let mut d_t0 = gg::zero_like(&t0);
+        square::reverse(t0, d_h, gg::IntoSlot::into_slot(&mut d_t0));
+        gg::acc(&mut d_p.beta[0], t0_tape.lhs(&d_t0));
+        t3
     }
 }
 /** The value of [`chain`] and its pullback (vector-Jacobian product) with respect to `p`.
@@ -155,12 +139,14 @@ fn chain_vjp<'a0>(
     p: &'a0 Toy,
     x: f64,
 ) -> (f64, impl ::core::ops::FnOnce(f64) -> ::gradgen::Grad<Toy> + use<'a0>) {
-    let mut d_p = ::gradgen::Differentiable::zero_tangent(&p);
-    let (value, pullback) = chain::pullback(p, x);
+    let value = chain(p, x);
     (
         value,
         move |d_value| {
-            pullback(
+            let mut d_p = ::gradgen::Differentiable::zero_tangent(&p);
+            let _ = chain::reverse(
+                p,
+                x,
                 d_value,
                 ::gradgen::__private::slot(&mut d_p),
                 ::gradgen::__private::NoGrad,
@@ -203,9 +189,10 @@ fn chain_vjp<'a0>(
 #[allow(dead_code)]
 fn chain_grad(p: &Toy, x: f64) -> (f64, ::gradgen::Grad<Toy>) {
     let mut d_p = ::gradgen::Differentiable::zero_tangent(&p);
-    let (value, pullback) = chain::pullback(p, x);
-    pullback(
-        ::gradgen::__private::seed(&value),
+    let value = chain::reverse(
+        p,
+        x,
+        ::gradgen::__private::one(),
         ::gradgen::__private::slot(&mut d_p),
         ::gradgen::__private::NoGrad,
     );

@@ -11,45 +11,36 @@ struct polar {}
     unused_variables,
     unused_mut,
     unused_parens,
-    clippy::type_complexity,
+    clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
     clippy::redundant_locals
 )]
 impl polar {
-    ///The composition entry point of [`polar`]: its value, and a pullback that takes the adjoint of the result and one slot per argument.
+    ///The composition entry point of [`polar`]: runs the forward pass and the backward pass for the adjoint `(d_out,d_out_1,)` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
-    #[must_use]
-    pub fn pullback(
+    pub fn reverse(
         x: f32,
         y: f32,
-    ) -> (
-        (f32, f32),
-        impl ::core::ops::FnOnce(
-            ::gradgen::Grad<(f32, f32)>,
-            ::gradgen::__private::Slot<'_, f32>,
-            ::gradgen::__private::Slot<'_, f32>,
-        ) + use<>,
-    ) {
+        (d_out, d_out_1): ::gradgen::Grad<(f32, f32)>,
+        d_x: ::gradgen::__private::Slot<'_, f32>,
+        d_y: ::gradgen::__private::Slot<'_, f32>,
+    ) -> (f32, f32) {
         use ::gradgen::__private as gg;
         let _ = polar;
         let r = x.hypot(y);
         let t0 = y.atan2(x);
-        (
-            (r, t0),
-            move |(d_out, d_out_1), d_x, d_y| {
-                let mut d_x_scratch = ::core::option::Option::None;
-                let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
-                let mut d_y_scratch = ::core::option::Option::None;
-                let d_y = d_y.or_scratch(&mut d_y_scratch, &y);
-                let d_r = d_out;
-                let d_t0 = d_out_1;
-                gg::acc(&mut *d_y, gg::d_atan2_0(&d_t0, &y, &x));
-                gg::acc(&mut *d_x, gg::d_atan2_1(&d_t0, &y, &x));
-                gg::acc(&mut *d_x, gg::d_hypot_0(&d_r, &x, &y, &r));
-                gg::acc(&mut *d_y, gg::d_hypot_1(&d_r, &x, &y, &r));
-            },
-        )
+        let mut d_x_scratch = ::core::option::Option::None;
+        let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
+        let mut d_y_scratch = ::core::option::Option::None;
+        let d_y = d_y.or_scratch(&mut d_y_scratch, &y);
+        let d_r = d_out;
+        let d_t0 = d_out_1;
+        gg::acc(&mut *d_y, gg::d_atan2_0(&d_t0, &y, &x));
+        gg::acc(&mut *d_x, gg::d_atan2_1(&d_t0, &y, &x));
+        gg::acc(&mut *d_x, gg::d_hypot_0(&d_r, &x, &y, &r));
+        gg::acc(&mut *d_y, gg::d_hypot_1(&d_r, &x, &y, &r));
+        (r, t0)
     }
 }
 /** The value of [`polar`] and its pullback (vector-Jacobian product) with respect to `x`, `y`.
@@ -85,13 +76,15 @@ fn polar_vjp(
     (f32, f32),
     impl ::core::ops::FnOnce(::gradgen::Grad<(f32, f32)>) -> (f32, f32) + use<>,
 ) {
-    let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
-    let mut d_y = ::gradgen::Differentiable::zero_tangent(&y);
-    let (value, pullback) = polar::pullback(x, y);
+    let value = polar(x, y);
     (
         value,
         move |d_value| {
-            pullback(
+            let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
+            let mut d_y = ::gradgen::Differentiable::zero_tangent(&y);
+            let _ = polar::reverse(
+                x,
+                y,
                 d_value,
                 ::gradgen::__private::slot(&mut d_x),
                 ::gradgen::__private::slot(&mut d_y),

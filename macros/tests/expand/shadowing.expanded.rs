@@ -17,28 +17,23 @@ struct shadowing {}
     unused_variables,
     unused_mut,
     unused_parens,
-    clippy::type_complexity,
+    clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
     clippy::redundant_locals
 )]
 impl shadowing {
-    ///The composition entry point of [`shadowing`]: its value, and a pullback that takes the adjoint of the result and one slot per argument.
+    ///The composition entry point of [`shadowing`]: runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
-    #[must_use]
-    pub fn pullback(
+    pub fn reverse(
         x: f64,
         y: f64,
         n: usize,
-    ) -> (
-        f64,
-        impl ::core::ops::FnOnce(
-            f64,
-            ::gradgen::__private::Slot<'_, f64>,
-            ::gradgen::__private::Slot<'_, f64>,
-            ::gradgen::__private::NoGrad,
-        ) + use<>,
-    ) {
+        d_t3: f64,
+        d_x: ::gradgen::__private::Slot<'_, f64>,
+        d_y: ::gradgen::__private::Slot<'_, f64>,
+        _: ::gradgen::__private::NoGrad,
+    ) -> f64 {
         use ::gradgen::__private as gg;
         let _ = shadowing;
         let k = n as f64 * SCALE;
@@ -50,28 +45,24 @@ impl shadowing {
         let t1 = x_1.atan2(y);
         let (t2, t2_tape) = gg::div(acc_2, t1);
         let (t3, t3_tape) = gg::add(t2, std::f64::consts::PI);
-        (
-            t3,
-            move |d_t3, d_x, d_y, _| {
-                let mut d_x_scratch = ::core::option::Option::None;
-                let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
-                let mut d_y_scratch = ::core::option::Option::None;
-                let d_y = d_y.or_scratch(&mut d_y_scratch, &y);
-                let d_t2 = t3_tape.lhs(&d_t3);
-                let d_acc_2 = t2_tape.lhs(&d_t2);
-                let d_t1 = t2_tape.rhs(&d_t2);
-                let d_x_1 = gg::d_atan2_0(&d_t1, &x_1, &y);
-                gg::acc(&mut *d_y, gg::d_atan2_1(&d_t1, &x_1, &y));
-                gg::acc(&mut *d_x, x_1_tape.lhs(&d_x_1));
-                gg::acc(&mut *d_x, x_1_tape.rhs(&d_x_1));
-                let d_acc_1 = acc_2_tape.lhs(&d_acc_2);
-                let d_acc = acc_1_tape.lhs(&d_acc_1);
-                let d_t0 = acc_1_tape.rhs(&d_acc_1);
-                gg::acc(&mut *d_x, gg::d_sin(d_t0, &x));
-                gg::acc(&mut *d_x, acc_tape.lhs(&d_acc));
-                gg::acc(&mut *d_y, acc_tape.rhs(&d_acc));
-            },
-        )
+        let mut d_x_scratch = ::core::option::Option::None;
+        let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
+        let mut d_y_scratch = ::core::option::Option::None;
+        let d_y = d_y.or_scratch(&mut d_y_scratch, &y);
+        let d_t2 = t3_tape.lhs(&d_t3);
+        let d_acc_2 = t2_tape.lhs(&d_t2);
+        let d_t1 = t2_tape.rhs(&d_t2);
+        let d_x_1 = gg::d_atan2_0(&d_t1, &x_1, &y);
+        gg::acc(&mut *d_y, gg::d_atan2_1(&d_t1, &x_1, &y));
+        gg::acc(&mut *d_x, x_1_tape.lhs(&d_x_1));
+        gg::acc(&mut *d_x, x_1_tape.rhs(&d_x_1));
+        let d_acc_1 = acc_2_tape.lhs(&d_acc_2);
+        let d_acc = acc_1_tape.lhs(&d_acc_1);
+        let d_t0 = acc_1_tape.rhs(&d_acc_1);
+        gg::acc(&mut *d_x, gg::d_sin(d_t0, &x));
+        gg::acc(&mut *d_x, acc_tape.lhs(&d_acc));
+        gg::acc(&mut *d_y, acc_tape.rhs(&d_acc));
+        t3
     }
 }
 /** The value of [`shadowing`] and its pullback (vector-Jacobian product) with respect to `x`, `y`.
@@ -86,13 +77,16 @@ fn shadowing_vjp(
     y: f64,
     n: usize,
 ) -> (f64, impl ::core::ops::FnOnce(f64) -> (f64, f64) + use<>) {
-    let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
-    let mut d_y = ::gradgen::Differentiable::zero_tangent(&y);
-    let (value, pullback) = shadowing::pullback(x, y, n);
+    let value = shadowing(x, y, n);
     (
         value,
         move |d_value| {
-            pullback(
+            let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
+            let mut d_y = ::gradgen::Differentiable::zero_tangent(&y);
+            let _ = shadowing::reverse(
+                x,
+                y,
+                n,
                 d_value,
                 ::gradgen::__private::slot(&mut d_x),
                 ::gradgen::__private::slot(&mut d_y),
@@ -145,9 +139,11 @@ fn shadowing_vjp(
 fn shadowing_grad(x: f64, y: f64, n: usize) -> (f64, (f64, f64)) {
     let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
     let mut d_y = ::gradgen::Differentiable::zero_tangent(&y);
-    let (value, pullback) = shadowing::pullback(x, y, n);
-    pullback(
-        ::gradgen::__private::seed(&value),
+    let value = shadowing::reverse(
+        x,
+        y,
+        n,
+        ::gradgen::__private::one(),
         ::gradgen::__private::slot(&mut d_x),
         ::gradgen::__private::slot(&mut d_y),
         ::gradgen::__private::NoGrad,

@@ -18,28 +18,23 @@ pub struct toy_loss {}
     unused_variables,
     unused_mut,
     unused_parens,
-    clippy::type_complexity,
+    clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
     clippy::redundant_locals
 )]
 impl toy_loss {
-    ///The composition entry point of [`toy_loss`]: its value, and a pullback that takes the adjoint of the result and one slot per argument.
+    ///The composition entry point of [`toy_loss`]: runs the forward pass and the backward pass for the adjoint `d_t5` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
-    #[must_use]
-    pub fn pullback<'a0>(
-        p: &'a0 Toy,
+    pub fn reverse(
+        p: &Toy,
         x: f64,
         y: f64,
-    ) -> (
-        f64,
-        impl ::core::ops::FnOnce(
-            f64,
-            ::gradgen::__private::Slot<'_, ::gradgen::Grad<Toy>>,
-            ::gradgen::__private::NoGrad,
-            ::gradgen::__private::NoGrad,
-        ) + use<'a0>,
-    ) {
+        d_t5: f64,
+        d_p: ::gradgen::__private::Slot<'_, ::gradgen::Grad<Toy>>,
+        _: ::gradgen::__private::NoGrad,
+        _: ::gradgen::__private::NoGrad,
+    ) -> f64 {
         use ::gradgen::__private as gg;
         let _ = toy_loss;
         let (t0, t0_tape) = gg::mul(p.omega[0], x);
@@ -48,40 +43,36 @@ impl toy_loss {
         let (t1, t1_tape) = gg::mul(p.omega[1], h1);
         let (f1, f1_tape) = gg::add(p.beta[1], t1);
         let h2 = f1.exp();
-        let (t2, t2_tape) = gg::mul(p.omega[2], h2);
+        let (t2, t2_tape) = gg::mul(p.omega[2], &h2);
         let (f2, f2_tape) = gg::add(p.beta[2], t2);
         let h3 = f2.cos();
         let (t3, t3_tape) = gg::mul(p.omega[3], h3);
         let (f3, f3_tape) = gg::add(p.beta[3], t3);
         let (t4, t4_tape) = gg::sub(f3, y);
         let t5 = t4.powi(2);
-        (
-            t5,
-            move |d_t5, d_p, _, _| {
-                let mut d_p_scratch = ::core::option::Option::None;
-                let d_p = d_p.or_scratch(&mut d_p_scratch, &p);
-                let d_t4 = gg::d_powi(d_t5, &t4, 2);
-                let d_f3 = t4_tape.lhs(&d_t4);
-                gg::acc(&mut d_p.beta[3], f3_tape.lhs(&d_f3));
-                let d_t3 = f3_tape.rhs(&d_f3);
-                gg::acc(&mut d_p.omega[3], t3_tape.lhs(&d_t3));
-                let d_h3 = t3_tape.rhs(&d_t3);
-                let d_f2 = gg::d_cos(d_h3, &f2);
-                gg::acc(&mut d_p.beta[2], f2_tape.lhs(&d_f2));
-                let d_t2 = f2_tape.rhs(&d_f2);
-                gg::acc(&mut d_p.omega[2], t2_tape.lhs(&d_t2));
-                let d_h2 = t2_tape.rhs(&d_t2);
-                let d_f1 = gg::d_exp(d_h2, &h2);
-                gg::acc(&mut d_p.beta[1], f1_tape.lhs(&d_f1));
-                let d_t1 = f1_tape.rhs(&d_f1);
-                gg::acc(&mut d_p.omega[1], t1_tape.lhs(&d_t1));
-                let d_h1 = t1_tape.rhs(&d_t1);
-                let d_f0 = gg::d_sin(d_h1, &f0);
-                gg::acc(&mut d_p.beta[0], f0_tape.lhs(&d_f0));
-                let d_t0 = f0_tape.rhs(&d_f0);
-                gg::acc(&mut d_p.omega[0], t0_tape.lhs(&d_t0));
-            },
-        )
+        let mut d_p_scratch = ::core::option::Option::None;
+        let d_p = d_p.or_scratch(&mut d_p_scratch, &p);
+        let d_t4 = gg::d_powi(d_t5, &t4, 2);
+        let d_f3 = t4_tape.lhs(&d_t4);
+        gg::acc(&mut d_p.beta[3], f3_tape.lhs(&d_f3));
+        let d_t3 = f3_tape.rhs(&d_f3);
+        gg::acc(&mut d_p.omega[3], t3_tape.lhs(&d_t3));
+        let d_h3 = t3_tape.rhs(&d_t3);
+        let d_f2 = gg::d_cos(d_h3, &f2);
+        gg::acc(&mut d_p.beta[2], f2_tape.lhs(&d_f2));
+        let d_t2 = f2_tape.rhs(&d_f2);
+        gg::acc(&mut d_p.omega[2], t2_tape.lhs(&d_t2));
+        let d_h2 = t2_tape.rhs(&d_t2);
+        let d_f1 = gg::d_exp(d_h2, &h2);
+        gg::acc(&mut d_p.beta[1], f1_tape.lhs(&d_f1));
+        let d_t1 = f1_tape.rhs(&d_f1);
+        gg::acc(&mut d_p.omega[1], t1_tape.lhs(&d_t1));
+        let d_h1 = t1_tape.rhs(&d_t1);
+        let d_f0 = gg::d_sin(d_h1, &f0);
+        gg::acc(&mut d_p.beta[0], f0_tape.lhs(&d_f0));
+        let d_t0 = f0_tape.rhs(&d_f0);
+        gg::acc(&mut d_p.omega[0], t0_tape.lhs(&d_t0));
+        t5
     }
 }
 /** The value of [`toy_loss`] and its pullback (vector-Jacobian product) with respect to `p`.
@@ -96,12 +87,15 @@ pub fn toy_loss_vjp<'a0>(
     x: f64,
     y: f64,
 ) -> (f64, impl ::core::ops::FnOnce(f64) -> ::gradgen::Grad<Toy> + use<'a0>) {
-    let mut d_p = ::gradgen::Differentiable::zero_tangent(&p);
-    let (value, pullback) = toy_loss::pullback(p, x, y);
+    let value = toy_loss(p, x, y);
     (
         value,
         move |d_value| {
-            pullback(
+            let mut d_p = ::gradgen::Differentiable::zero_tangent(&p);
+            let _ = toy_loss::reverse(
+                p,
+                x,
+                y,
                 d_value,
                 ::gradgen::__private::slot(&mut d_p),
                 ::gradgen::__private::NoGrad,
@@ -164,9 +158,11 @@ pub fn toy_loss_vjp<'a0>(
 #[allow(dead_code)]
 pub fn toy_loss_grad(p: &Toy, x: f64, y: f64) -> (f64, ::gradgen::Grad<Toy>) {
     let mut d_p = ::gradgen::Differentiable::zero_tangent(&p);
-    let (value, pullback) = toy_loss::pullback(p, x, y);
-    pullback(
-        ::gradgen::__private::seed(&value),
+    let value = toy_loss::reverse(
+        p,
+        x,
+        y,
+        ::gradgen::__private::one(),
         ::gradgen::__private::slot(&mut d_p),
         ::gradgen::__private::NoGrad,
         ::gradgen::__private::NoGrad,

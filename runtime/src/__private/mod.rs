@@ -14,4 +14,4 @@ pub use ops::{
     AddFwd, AddTape, DivFwd, DivTape, MulFwd, MulTape, SubFwd, SubTape, add, div, mul, sub,
 };
 pub use rules::*;
-pub use slots::{Accumulate, IntoSlot, NoGrad, ScalarResult, Slot, acc, seed, slot, zero_like};
+pub use slots::{Accumulate, IntoSlot, NoGrad, ScalarResult, Slot, acc, one, seed, slot, zero_like};

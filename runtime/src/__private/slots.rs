@@ -142,3 +142,9 @@ pub fn seed<T: ScalarResult>(_value: &T) -> T {
 pub fn zero_like<T: Differentiable + ?Sized>(value: &T) -> T::Tangent {
     value.zero_tangent()
 }
+
+/// The seed of a gradient, `dvalue/dvalue = 1`, of the type the result has.
+#[inline]
+pub fn one<T: ScalarResult>() -> T {
+    T::one()
+}
