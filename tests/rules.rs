@@ -976,3 +976,22 @@ fn hypot_at_the_origin_has_gradient_zero() {
     assert_eq!(hypot::f64s::method_grad(0.0, 0.0), (0.0, (0.0, 0.0)));
     assert_eq!(hypot::f32s::path_grad(0.0, 0.0), (0.0, (0.0, 0.0)));
 }
+
+// ----- regressions ---------------------------------------------------------
+
+/// `v` is a constant here (only `x` is differentiated), and so is `v *= 2.0 + 1.0`.
+#[differentiable(wrt(x))]
+fn compound_on_a_constant(x: f64, c: f64) -> f64 {
+    let mut v = c;
+    v *= 2.0 + 1.0;
+    v -= 0.5 * 2.0;
+    x * v
+}
+
+#[test]
+fn compound_assignment_of_a_constant_keeps_its_right_side_whole() {
+    // v = (c * (2 + 1)) - (0.5 * 2) = 3c - 1;  y = x v;  dy/dx = v
+    let (y, d_x) = compound_on_a_constant_grad(2.0, 5.0);
+    assert_eq!(y, compound_on_a_constant(2.0, 5.0));
+    assert_eq!((y, d_x), (28.0, 14.0));
+}

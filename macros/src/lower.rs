@@ -698,7 +698,8 @@ impl Lowering<'_> {
         if !self.value_varied(&a.value) && !self.value_varied(&b.value) {
             let (a, b) = (self.operand_tokens(&a), self.operand_tokens(&b));
             let op = op.token();
-            let out = self.push_step(want, Op::Const(quote!(#a #op #b)), None, span);
+            // Operands may be expressions (`v *= 2.0 + 1.0`): keep them whole.
+            let out = self.push_step(want, Op::Const(quote!((#a) #op (#b))), None, span);
             return Binding::Value(Value::Var(out).operand());
         }
         let out = self.push_step(want, Op::Binary(op, a, b), None, span);
