@@ -17,6 +17,7 @@ mod value;
 #[doc(hidden)]
 pub mod __private;
 pub mod data;
+pub mod init;
 pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;

@@ -15,6 +15,15 @@ use super::render::{
 /// Up to this many points per series, each point gets a marker.
 const MAX_MARKED_POINTS: usize = 60;
 
+/// A log axis spanning more decades than this, or reaching below
+/// [`SMALLEST_LOG_TICK`], is drawn over the decades themselves (a linear
+/// axis of `log10(y)` labelled `1e-50`, `1`, `1e50`, ...): plotters' own log
+/// axis puts its ticks a fixed factor apart from the lowest value rather
+/// than on round powers of ten, and drops every tick below about `2e-16`.
+const MAX_LOG_DECADES: f64 = 10.0;
+/// See [`MAX_LOG_DECADES`].
+const SMALLEST_LOG_TICK: f64 = 1e-15;
+
 /// One named line.
 #[derive(Clone, Debug)]
 struct Series {
@@ -233,6 +242,7 @@ impl LineChart {
         root: &DrawingArea<DB, Shift>,
         x_range: (f64, f64),
         y_spec: Y,
+        decades: bool,
         legend_corner: SeriesLabelPosition,
     ) -> Result<(), PlotError>
     where
@@ -263,7 +273,13 @@ impl LineChart {
             .x_desc(self.x_label.as_str())
             .y_desc(self.y_label.as_str())
             .x_label_formatter(&x_formatter)
-            .y_label_formatter(&|v| tick_label(*v))
+            .y_label_formatter(&|v| {
+                if decades {
+                    tick_label(10f64.powf(*v))
+                } else {
+                    tick_label(*v)
+                }
+            })
             .label_style(("sans-serif", TICK_SIZE))
             .axis_desc_style(("sans-serif", LABEL_SIZE))
             .max_light_lines(if self.log_y { 0 } else { 1 })
@@ -274,7 +290,8 @@ impl LineChart {
 
         for (i, s) in self.series.iter().enumerate() {
             let colour = series_colour(i);
-            let points: Vec<(f64, f64)> = s.xs().into_iter().zip(s.ys.iter().copied()).collect();
+            let ys = s.ys.iter().map(|&y| if decades { y.log10() } else { y });
+            let points: Vec<(f64, f64)> = s.xs().into_iter().zip(ys).collect();
             // Segment by segment, with a dot on each join: a thick polyline
             // gets spikes at sharp turns, which noisy curves have.
             chart
@@ -400,10 +417,62 @@ impl Picture for LineChart {
             })
         });
         let corner = least_crowded_corner(fractions.collect::<Vec<_>>().into_iter());
-        if self.log_y {
-            self.draw_with(root, x_range, (lo..hi).log_scale(), corner)
+        if self.log_y && (hi / lo > 10f64.powf(MAX_LOG_DECADES) || lo < SMALLEST_LOG_TICK) {
+            self.draw_with(root, x_range, lo.log10()..hi.log10(), true, corner)
+        } else if self.log_y {
+            self.draw_with(root, x_range, (lo..hi).log_scale(), false, corner)
         } else {
-            self.draw_with(root, x_range, lo..hi, corner)
+            self.draw_with(root, x_range, lo..hi, false, corner)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LineChart;
+
+    /// The tick labels of a chart's SVG: the text of its `<text>` elements.
+    fn labels(chart: &LineChart, name: &str) -> Vec<String> {
+        let path = std::env::temp_dir().join(format!("gradgen_lines_{name}.svg"));
+        chart.save(&path).unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        svg.split("<text")
+            .skip(1)
+            .filter_map(|t| {
+                Some(
+                    t.split_once('>')?
+                        .1
+                        .split_once("</text>")?
+                        .0
+                        .trim()
+                        .to_string(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_log_axis_over_many_decades_has_ticks_on_round_powers_of_ten_down_to_the_smallest() {
+        let falling: Vec<f64> = (0..50).map(|k| 10f64.powf(-1.6 * k as f64)).collect();
+        let rising: Vec<f64> = (0..50).map(|k| 10f64.powf(3.3 * k as f64)).collect();
+        let chart = LineChart::new("wide")
+            .log_y(true)
+            .series("falling", &falling)
+            .series("rising", &rising);
+        let labels = labels(&chart, "wide");
+        for tick in ["1e-50", "1", "1e50", "1e100", "1e150"] {
+            assert!(labels.iter().any(|l| l == tick), "{tick} not in {labels:?}");
+        }
+    }
+
+    #[test]
+    fn a_log_axis_over_a_few_decades_keeps_its_plain_labels() {
+        let chart = LineChart::new("narrow")
+            .log_y(true)
+            .series("loss", &[2.0, 1.0, 0.3, 0.05, 0.02]);
+        let labels = labels(&chart, "narrow");
+        for tick in ["0.1", "1"] {
+            assert!(labels.iter().any(|l| l == tick), "{tick} not in {labels:?}");
         }
     }
 }
