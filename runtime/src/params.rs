@@ -236,3 +236,61 @@ impl<T: Parameters> Parameters for Box<T> {
         (**self).visit_mut(f);
     }
 }
+
+/// An owned ndarray array is one leaf: its shape and its elements in
+/// row-major order.
+///
+/// Every array gradgen makes (zeros, gradients, optimizer state) is in
+/// standard (row-major) layout, so the leaves of parameters, gradient and
+/// state line up element by element. An array in another layout (built from
+/// a transposed view, or in column-major order) is first reordered into
+/// standard layout by [`visit_mut`](Parameters::visit_mut), which every
+/// optimizer and initialiser calls, so it is row-major from then on. Before
+/// that, [`visit`](Parameters::visit) gives such an array's elements in
+/// memory order when they are contiguous (column-major order for a
+/// column-major array), and no elements (an empty leaf of its shape) when
+/// they are not, since a shared borrow cannot reorder them.
+///
+/// ```
+/// use gradgen::ndarray::{array, Array2, ShapeBuilder};
+/// use gradgen::prelude::*;
+///
+/// let w = array![[1.0, 2.0], [3.0, 4.0]];
+/// assert_eq!(w.shapes(), vec![vec![2, 2]]);
+/// assert_eq!(w.to_flat(), vec![1.0, 2.0, 3.0, 4.0]);
+///
+/// // A column-major array is row-major after its first mutable visit.
+/// let mut f = Array2::<f64>::zeros((2, 2).f());
+/// f.assign(&w);
+/// f.visit_mut(&mut |_, leaf| leaf.iter_mut().for_each(|x| *x *= 10.0));
+/// assert!(f.is_standard_layout());
+/// assert_eq!(f.to_flat(), vec![10.0, 20.0, 30.0, 40.0]);
+/// ```
+impl<A: Real, D: ndarray::Dimension> Parameters for ndarray::Array<A, D> {
+    type Scalar = A;
+
+    /// Zeros of the same shape, in standard layout.
+    fn zeros_like(&self) -> Self {
+        ndarray::Array::zeros(self.raw_dim())
+    }
+
+    fn visit<'a>(&'a self, f: &mut LeafVisitor<'_, 'a, A>) {
+        let elements = match self.as_slice() {
+            Some(row_major) => row_major,
+            None => self.as_slice_memory_order().unwrap_or(&[]),
+        };
+        f(self.shape(), elements);
+    }
+
+    fn visit_mut<'a>(&'a mut self, f: &mut LeafVisitorMut<'_, 'a, A>) {
+        if !self.is_standard_layout() {
+            *self = self.as_standard_layout().into_owned();
+        }
+        let dim = self.raw_dim();
+        match self.as_slice_mut() {
+            Some(row_major) => f(dim.slice(), row_major),
+            // Unreachable: a standard-layout array is a contiguous slice.
+            None => f(dim.slice(), &mut []),
+        }
+    }
+}

@@ -97,3 +97,29 @@ tuple_tangent! {
     (A 0, B 1, C 2, D 3, E 4)
     (A 0, B 1, C 2, D 3, E 4, F 5)
 }
+
+/// An ndarray array (owned, a view, a `CowArray`, ...) differentiates as an
+/// owned array of its shape, in standard (row-major) layout: the gradient
+/// of an `ArrayView2<f64>` is an `Array2<f64>`.
+impl<A, S, D> Differentiable for ndarray::ArrayBase<S, D>
+where
+    A: crate::Real,
+    S: ndarray::Data<Elem = A>,
+    D: ndarray::Dimension,
+{
+    type Tangent = ndarray::Array<A, D>;
+    #[inline]
+    fn zero_tangent(&self) -> Self::Tangent {
+        ndarray::Array::zeros(self.raw_dim())
+    }
+}
+
+/// The borrowed form of an array (`&ArrayRef2<f64>`, what `&*a` gives)
+/// differentiates as an owned array of its shape, like [`ndarray::ArrayBase`].
+impl<A: crate::Real, D: ndarray::Dimension> Differentiable for ndarray::ArrayRef<A, D> {
+    type Tangent = ndarray::Array<A, D>;
+    #[inline]
+    fn zero_tangent(&self) -> Self::Tangent {
+        ndarray::Array::zeros(self.raw_dim())
+    }
+}

@@ -3,6 +3,7 @@
 //! Generated code names everything here by absolute path through the facade
 //! (`::gradgen::__private`), so it never depends on a user's imports.
 
+mod array;
 mod ops;
 mod rules;
 mod slots;
@@ -10,8 +11,12 @@ mod slots;
 pub use crate as runtime;
 pub use crate::{Differentiable, Grad};
 
+pub use array::{ArrayLike, Operand};
 pub use ops::{
-    AddFwd, AddTape, DivFwd, DivTape, MulFwd, MulTape, SubFwd, SubTape, add, div, mul, sub,
+    AddArrayTape, AddFwd, AddTape, DivArrayTape, DivFwd, DivTape, MulArrayTape, MulFwd, MulTape,
+    OutArray, OutDim, SubArrayTape, SubFwd, SubTape, add, div, mul, sub,
 };
 pub use rules::*;
-pub use slots::{Accumulate, IntoSlot, NoGrad, ScalarResult, Slot, acc, one, seed, slot, zero_like};
+pub use slots::{
+    Accumulate, IntoSlot, NoGrad, ScalarResult, Slot, acc, one, seed, slot, zero_like,
+};

@@ -1,9 +1,16 @@
 //! The arithmetic operators, forward: each computes its result as the user
-//! wrote it (operands owned or borrowed) and returns a tape holding what its
-//! reverse step reads (`+` and `-` nothing for scalars; `*` and `/` the
-//! operands).
+//! wrote it (operands owned or borrowed, scalars or arrays) and returns a
+//! tape holding what its reverse step reads (`+` and `-` nothing for scalars
+//! and the operands' shapes for arrays; `*` and `/` the operands). The
+//! reverse steps are the tape's `lhs(&d)` and `rhs(&d)`: the adjoint of each
+//! operand in its own shape, summed over the axes it was broadcast along.
 
-use crate::Real;
+use std::ops::Neg;
+
+use ndarray::{Array, ArrayBase, ArrayRef, ArrayView, Data, DimMax, Dimension, Ix0, Zip};
+
+use super::array::{Operand, co_broadcast, same_shape};
+use crate::{Grad, Real};
 
 macro_rules! forward_op {
     (@scalar $trait:ident, $method:ident, $tape:ident, $op:tt, $t:ty) => {
@@ -166,5 +173,350 @@ impl<T: Real> DivTape<T> {
     #[inline]
     pub fn rhs(&self, d: &T) -> T {
         -*d * self.lhs / (self.rhs * self.rhs)
+    }
+}
+
+// ----- arrays -------------------------------------------------------------
+//
+// Operands are taken as the user wrote them (see `Operand`): an owned array
+// moved in, a view, a reference to an array, or a scalar on either side.
+// Results and broadcasting are ndarray's: both operands co-broadcast, and
+// `+` and `-` reuse the buffer of an owned operand of the result's shape, as
+// ndarray does. `*` and `/` keep their operands for the reverse step, so
+// their result always gets its own buffer (the one `&a * &b` allocates).
+
+/// The dimension of `L op R`: ndarray's co-broadcast of the two.
+pub type OutDim<L, R> = <<L as Operand>::Dim as DimMax<<R as Operand>::Dim>>::Output;
+
+/// The result of an array operator with operands `L` and `R`.
+pub type OutArray<L, R> = Array<<L as Operand>::Elem, OutDim<L, R>>;
+
+/// `f(l, r)` at every element of the co-broadcast shape `dim`, in a new array.
+#[inline]
+fn map_broadcast<A: Real, D: Dimension, E: Dimension, O: Dimension>(
+    l: ArrayView<'_, A, D>,
+    r: ArrayView<'_, A, E>,
+    dim: O,
+    f: impl Fn(A, A) -> A,
+) -> Array<A, O> {
+    let l = l.broadcast(dim.clone()).expect(BROADCAST);
+    let r = r.broadcast(dim).expect(BROADCAST);
+    Zip::from(l).and(r).map_collect(|&a, &b| f(a, b))
+}
+
+const BROADCAST: &str = "an operand broadcasts to the co-broadcast shape";
+
+/// `l op r` for `+` and `-`: in the buffer of an owned operand of the
+/// result's shape (the left one first), as ndarray does, else in a new one.
+#[track_caller]
+fn forward_reusing<L, R>(
+    lhs: L,
+    rhs: R,
+    op: &str,
+    f: impl Fn(L::Elem, L::Elem) -> L::Elem,
+) -> OutArray<L, R>
+where
+    L: Operand,
+    R: Operand<Elem = L::Elem>,
+    L::Dim: DimMax<R::Dim>,
+{
+    let dim: OutDim<L, R> = co_broadcast(lhs.view().shape(), rhs.view().shape(), op);
+    let lhs = if same_shape(&dim, lhs.view().shape()) {
+        match lhs.try_into_array() {
+            Ok(mut out) => {
+                let r = rhs.view();
+                let r = r.broadcast(out.raw_dim()).expect(BROADCAST);
+                Zip::from(&mut out).and(r).for_each(|a, &b| *a = f(*a, b));
+                return out.into_dimensionality().expect(BROADCAST);
+            }
+            Err(lhs) => lhs,
+        }
+    } else {
+        lhs
+    };
+    let rhs = if same_shape(&dim, rhs.view().shape()) {
+        match rhs.try_into_array() {
+            Ok(mut out) => {
+                let l = lhs.view();
+                let l = l.broadcast(out.raw_dim()).expect(BROADCAST);
+                Zip::from(&mut out).and(l).for_each(|b, &a| *b = f(a, *b));
+                return out.into_dimensionality().expect(BROADCAST);
+            }
+            Err(rhs) => rhs,
+        }
+    } else {
+        rhs
+    };
+    map_broadcast(lhs.view(), rhs.view(), dim, f)
+}
+
+/// `l op r` for `*` and `/`: in a new buffer, the operands left as they are.
+#[track_caller]
+fn forward_keeping<L, R>(
+    lhs: &L,
+    rhs: &R,
+    op: &str,
+    f: impl Fn(L::Elem, L::Elem) -> L::Elem,
+) -> OutArray<L, R>
+where
+    L: Operand,
+    R: Operand<Elem = L::Elem>,
+    L::Dim: DimMax<R::Dim>,
+{
+    let (l, r) = (lhs.view(), rhs.view());
+    let dim: OutDim<L, R> = co_broadcast(l.shape(), r.shape(), op);
+    map_broadcast(l, r, dim, f)
+}
+
+macro_rules! array_forward {
+    ($trait:ident, $method:ident, $tape:ident, $body:ident) => {
+        impl<A, S, D, R> $trait<R> for ArrayBase<S, D>
+        where
+            A: Real,
+            S: Data<Elem = A>,
+            D: Dimension + DimMax<R::Dim>,
+            R: Operand<Elem = A>,
+        {
+            type Output = OutArray<Self, R>;
+            type Tape = $tape<Self, R>;
+            #[inline]
+            #[track_caller]
+            fn $method(self, rhs: R) -> (Self::Output, Self::Tape) {
+                $tape::$body(self, rhs)
+            }
+        }
+        impl<'a, A, S, D, R> $trait<R> for &'a ArrayBase<S, D>
+        where
+            A: Real,
+            S: Data<Elem = A>,
+            D: Dimension + DimMax<R::Dim>,
+            R: Operand<Elem = A>,
+        {
+            type Output = OutArray<Self, R>;
+            type Tape = $tape<Self, R>;
+            #[inline]
+            #[track_caller]
+            fn $method(self, rhs: R) -> (Self::Output, Self::Tape) {
+                $tape::$body(self, rhs)
+            }
+        }
+        impl<T, S, D> $trait<ArrayBase<S, D>> for T
+        where
+            T: Real,
+            S: Data<Elem = T>,
+            D: Dimension,
+            Ix0: DimMax<D>,
+        {
+            type Output = OutArray<T, ArrayBase<S, D>>;
+            type Tape = $tape<T, ArrayBase<S, D>>;
+            #[inline]
+            #[track_caller]
+            fn $method(self, rhs: ArrayBase<S, D>) -> (Self::Output, Self::Tape) {
+                $tape::$body(self, rhs)
+            }
+        }
+        impl<'a, T, S, D> $trait<&'a ArrayBase<S, D>> for T
+        where
+            T: Real,
+            S: Data<Elem = T>,
+            D: Dimension,
+            Ix0: DimMax<D>,
+        {
+            type Output = OutArray<T, &'a ArrayBase<S, D>>;
+            type Tape = $tape<T, &'a ArrayBase<S, D>>;
+            #[inline]
+            #[track_caller]
+            fn $method(self, rhs: &'a ArrayBase<S, D>) -> (Self::Output, Self::Tape) {
+                $tape::$body(self, rhs)
+            }
+        }
+    };
+}
+
+array_forward!(AddFwd, add_fwd, AddArrayTape, forward);
+array_forward!(SubFwd, sub_fwd, SubArrayTape, forward);
+array_forward!(MulFwd, mul_fwd, MulArrayTape, forward);
+array_forward!(DivFwd, div_fwd, DivArrayTape, forward);
+
+/// The tape of an array `+`: the operands' shapes.
+pub struct AddArrayTape<L: Operand, R: Operand> {
+    lhs: L::Shape,
+    rhs: R::Shape,
+}
+
+/// The tape of an array `-`: the operands' shapes.
+pub struct SubArrayTape<L: Operand, R: Operand> {
+    lhs: L::Shape,
+    rhs: R::Shape,
+}
+
+/// The tape of an array `*`: the operands, as the user passed them
+/// (borrowed where borrowed, owned where moved).
+pub struct MulArrayTape<L, R> {
+    lhs: L,
+    rhs: R,
+}
+
+/// The tape of an array `/`: the operands, as the user passed them.
+pub struct DivArrayTape<L, R> {
+    lhs: L,
+    rhs: R,
+}
+
+impl<L, R> AddArrayTape<L, R>
+where
+    L: Operand,
+    R: Operand<Elem = L::Elem>,
+    L::Dim: DimMax<R::Dim>,
+{
+    #[track_caller]
+    fn forward(lhs: L, rhs: R) -> (OutArray<L, R>, Self) {
+        let tape = AddArrayTape {
+            lhs: lhs.shape_of(),
+            rhs: rhs.shape_of(),
+        };
+        (forward_reusing(lhs, rhs, "+", |a, b| a + b), tape)
+    }
+}
+
+impl<L: Operand, R: Operand<Elem = L::Elem>> AddArrayTape<L, R> {
+    /// `d lhs = d`, summed over the axes `lhs` was broadcast along.
+    #[inline]
+    pub fn lhs<S: Data<Elem = L::Elem>, E: Dimension>(&self, d: &ArrayBase<S, E>) -> Grad<L> {
+        L::sum_view_to(&self.lhs, ArrayRef::view(d))
+    }
+    /// `d rhs = d`, summed over the axes `rhs` was broadcast along.
+    #[inline]
+    pub fn rhs<S: Data<Elem = L::Elem>, E: Dimension>(&self, d: &ArrayBase<S, E>) -> Grad<R> {
+        R::sum_view_to(&self.rhs, ArrayRef::view(d))
+    }
+    /// [`lhs`](Self::lhs), reusing `d`'s buffer where nothing is summed.
+    #[inline]
+    pub fn lhs_owned<E: Dimension>(&self, d: Array<L::Elem, E>) -> Grad<L> {
+        L::sum_owned_to(&self.lhs, d)
+    }
+    /// [`rhs`](Self::rhs), reusing `d`'s buffer where nothing is summed.
+    #[inline]
+    pub fn rhs_owned<E: Dimension>(&self, d: Array<L::Elem, E>) -> Grad<R> {
+        R::sum_owned_to(&self.rhs, d)
+    }
+}
+
+impl<L, R> SubArrayTape<L, R>
+where
+    L: Operand,
+    R: Operand<Elem = L::Elem>,
+    L::Dim: DimMax<R::Dim>,
+{
+    #[track_caller]
+    fn forward(lhs: L, rhs: R) -> (OutArray<L, R>, Self) {
+        let tape = SubArrayTape {
+            lhs: lhs.shape_of(),
+            rhs: rhs.shape_of(),
+        };
+        (forward_reusing(lhs, rhs, "-", |a, b| a - b), tape)
+    }
+}
+
+impl<L: Operand, R: Operand<Elem = L::Elem>> SubArrayTape<L, R>
+where
+    Grad<R>: Neg<Output = Grad<R>>,
+{
+    /// `d lhs = d`, summed over the axes `lhs` was broadcast along.
+    #[inline]
+    pub fn lhs<S: Data<Elem = L::Elem>, E: Dimension>(&self, d: &ArrayBase<S, E>) -> Grad<L> {
+        L::sum_view_to(&self.lhs, ArrayRef::view(d))
+    }
+    /// `d rhs = -d`, summed over the axes `rhs` was broadcast along.
+    #[inline]
+    pub fn rhs<S: Data<Elem = L::Elem>, E: Dimension>(&self, d: &ArrayBase<S, E>) -> Grad<R> {
+        -R::sum_view_to(&self.rhs, ArrayRef::view(d))
+    }
+    /// [`lhs`](Self::lhs), reusing `d`'s buffer where nothing is summed.
+    #[inline]
+    pub fn lhs_owned<E: Dimension>(&self, d: Array<L::Elem, E>) -> Grad<L> {
+        L::sum_owned_to(&self.lhs, d)
+    }
+    /// [`rhs`](Self::rhs), reusing `d`'s buffer where nothing is summed.
+    #[inline]
+    pub fn rhs_owned<E: Dimension>(&self, d: Array<L::Elem, E>) -> Grad<R> {
+        -R::sum_owned_to(&self.rhs, d)
+    }
+}
+
+impl<L, R> MulArrayTape<L, R>
+where
+    L: Operand,
+    R: Operand<Elem = L::Elem>,
+    L::Dim: DimMax<R::Dim>,
+{
+    #[track_caller]
+    fn forward(lhs: L, rhs: R) -> (OutArray<L, R>, Self) {
+        let y = forward_keeping(&lhs, &rhs, "*", |a, b| a * b);
+        (y, MulArrayTape { lhs, rhs })
+    }
+}
+
+impl<L: Operand, R: Operand<Elem = L::Elem>> MulArrayTape<L, R> {
+    /// `d lhs = d * rhs`, summed over the axes `lhs` was broadcast along.
+    pub fn lhs<S: Data<Elem = L::Elem>, E: Dimension>(&self, d: &ArrayBase<S, E>) -> Grad<L> {
+        let r = self.rhs.view();
+        let r = r.broadcast(d.raw_dim()).expect(BROADCAST);
+        L::sum_map_to(
+            &self.lhs.shape_of(),
+            ArrayRef::view(d),
+            r.clone(),
+            r,
+            |d, r, _| d * r,
+        )
+    }
+    /// `d rhs = d * lhs`, summed over the axes `rhs` was broadcast along.
+    pub fn rhs<S: Data<Elem = L::Elem>, E: Dimension>(&self, d: &ArrayBase<S, E>) -> Grad<R> {
+        let l = self.lhs.view();
+        let l = l.broadcast(d.raw_dim()).expect(BROADCAST);
+        R::sum_map_to(
+            &self.rhs.shape_of(),
+            ArrayRef::view(d),
+            l.clone(),
+            l,
+            |d, l, _| d * l,
+        )
+    }
+}
+
+impl<L, R> DivArrayTape<L, R>
+where
+    L: Operand,
+    R: Operand<Elem = L::Elem>,
+    L::Dim: DimMax<R::Dim>,
+{
+    #[track_caller]
+    fn forward(lhs: L, rhs: R) -> (OutArray<L, R>, Self) {
+        let y = forward_keeping(&lhs, &rhs, "/", |a, b| a / b);
+        (y, DivArrayTape { lhs, rhs })
+    }
+}
+
+impl<L: Operand, R: Operand<Elem = L::Elem>> DivArrayTape<L, R> {
+    /// `d lhs = d / rhs`, summed over the axes `lhs` was broadcast along.
+    pub fn lhs<S: Data<Elem = L::Elem>, E: Dimension>(&self, d: &ArrayBase<S, E>) -> Grad<L> {
+        let r = self.rhs.view();
+        let r = r.broadcast(d.raw_dim()).expect(BROADCAST);
+        L::sum_map_to(
+            &self.lhs.shape_of(),
+            ArrayRef::view(d),
+            r.clone(),
+            r,
+            |d, r, _| d / r,
+        )
+    }
+    /// `d rhs = -d * lhs / rhs^2`, summed over the axes `rhs` was broadcast along.
+    pub fn rhs<S: Data<Elem = L::Elem>, E: Dimension>(&self, d: &ArrayBase<S, E>) -> Grad<R> {
+        let (l, r) = (self.lhs.view(), self.rhs.view());
+        let l = l.broadcast(d.raw_dim()).expect(BROADCAST);
+        let r = r.broadcast(d.raw_dim()).expect(BROADCAST);
+        R::sum_map_to(&self.rhs.shape_of(), ArrayRef::view(d), l, r, |d, l, r| {
+            -d * l / (r * r)
+        })
     }
 }

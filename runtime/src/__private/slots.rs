@@ -7,6 +7,8 @@
 //! caller converts what it has with [`IntoSlot`], so passing an active value
 //! where the callee keeps no gradient is a compile error that says what to do.
 
+use ndarray::{Array, ArrayBase, Data, Dimension, Zip};
+
 use crate::{Differentiable, Real};
 
 /// The slot of an argument that has no gradient: a constant.
@@ -93,8 +95,8 @@ impl IntoSlot<NoGrad> for NoGrad {
 
 /// Adds a contribution into an adjoint.
 ///
-/// For scalars this is `+=`; for arrays (with the tensor rules) it adds in
-/// place, so a gradient never needs a second buffer.
+/// For scalars this is `+=`; for arrays it adds in place, so a gradient
+/// never needs a second buffer.
 pub trait Accumulate<Rhs = Self> {
     /// `*self += rhs`.
     fn accumulate(&mut self, rhs: Rhs);
@@ -104,6 +106,36 @@ impl<T: Real> Accumulate for T {
     #[inline]
     fn accumulate(&mut self, rhs: T) {
         *self += rhs;
+    }
+}
+
+/// An array adjoint adds a contribution of its shape (owned, a view or a
+/// reference) in place: no second buffer.
+///
+/// # Panics
+///
+/// When the shapes differ: generated code only adds adjoints of one value.
+impl<A, D, S> Accumulate<ArrayBase<S, D>> for Array<A, D>
+where
+    A: Real,
+    D: Dimension,
+    S: Data<Elem = A>,
+{
+    #[inline]
+    fn accumulate(&mut self, rhs: ArrayBase<S, D>) {
+        Zip::from(self).and(&rhs).for_each(|a, &b| *a += b);
+    }
+}
+
+impl<'r, A, D, S> Accumulate<&'r ArrayBase<S, D>> for Array<A, D>
+where
+    A: Real,
+    D: Dimension,
+    S: Data<Elem = A>,
+{
+    #[inline]
+    fn accumulate(&mut self, rhs: &'r ArrayBase<S, D>) {
+        Zip::from(self).and(rhs).for_each(|a, &b| *a += b);
     }
 }
 
