@@ -745,7 +745,7 @@ fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> 
     quote! {
         #[doc = #doc]
         #(#attrs)*
-        #[allow(dead_code, clippy::type_complexity)]
+        #[allow(dead_code, clippy::type_complexity, clippy::double_must_use)]
         #[must_use]
         #vis fn #vjp_name<#generic_params>(#(#param_list),*)
             -> (#ret, impl ::core::ops::FnOnce(#ret_grad) -> #grads_ty + #captures)
