@@ -67,7 +67,7 @@ impl polar {
  d_x += d_r * x / r
  d_y += d_r * y / r
  ```*/
-#[allow(dead_code, clippy::type_complexity)]
+#[allow(dead_code, clippy::type_complexity, clippy::double_must_use)]
 #[must_use]
 fn polar_vjp(
     x: f32,
