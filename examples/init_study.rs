@@ -38,7 +38,7 @@ use std::path::{Path, PathBuf};
 use gradgen::init::{Init, Initializer};
 use gradgen::ndarray::{Array1, Array2, Axis};
 use gradgen::plot::LineChart;
-use gradgen::{LeafVisitor, LeafVisitorMut, Parameters};
+use gradgen::prelude::*;
 
 /// The number of layers (weight matrices).
 const DEPTH: usize = 50;
@@ -48,33 +48,10 @@ const WIDTH: usize = 100;
 const BATCH: usize = 1000;
 
 /// One layer, `f = beta + Omega h`; `omega` is stored `[out][in]`.
-#[derive(Clone, Debug)]
+#[derive(Parameters, Clone, Debug)]
 struct Layer {
     omega: Array2<f64>,
     beta: Array1<f64>,
-}
-
-impl Parameters for Layer {
-    type Scalar = f64;
-    fn zeros_like(&self) -> Self {
-        Layer {
-            omega: Array2::zeros(self.omega.raw_dim()),
-            beta: Array1::zeros(self.beta.raw_dim()),
-        }
-    }
-    fn visit<'a>(&'a self, f: &mut LeafVisitor<'_, 'a, f64>) {
-        f(
-            self.omega.shape(),
-            self.omega.as_slice().expect("row-major"),
-        );
-        f(self.beta.shape(), self.beta.as_slice().expect("row-major"));
-    }
-    fn visit_mut<'a>(&'a mut self, f: &mut LeafVisitorMut<'_, 'a, f64>) {
-        let shape = self.omega.shape().to_vec();
-        f(&shape, self.omega.as_slice_mut().expect("row-major"));
-        let shape = self.beta.shape().to_vec();
-        f(&shape, self.beta.as_slice_mut().expect("row-major"));
-    }
 }
 
 /// `DEPTH` layers of `WIDTH` by `WIDTH`, biases zero, weights from

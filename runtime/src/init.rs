@@ -39,25 +39,35 @@
 //! ```
 //! use gradgen::prelude::*;
 //! use gradgen::init::{Init, Initializer};
+//! use gradgen::ndarray::{Array1, Array2};
 //!
 //! #[derive(Parameters, Clone, Debug)]
-//! struct Model {
-//!     omega: [f64; 3],
-//!     beta: f64,
+//! struct Mlp {
+//!     omega0: Array2<f64>, // [hidden][inputs]
+//!     beta0: Array1<f64>,
+//!     omega1: Array2<f64>, // [outputs][hidden]
+//!     beta1: Array1<f64>,
 //! }
 //!
-//! let mut model = Model { omega: [0.0; 3], beta: 1.0 };
-//! // The weights as one dot product of 3 inputs (fan_in = 3), the bias zero.
-//! Initializer::new(Init::Zeros)
-//!     .leaf(0, Init::HeNormal)
-//!     .apply(&mut model, 7);
-//! assert!(model.omega.iter().all(|&w| w != 0.0));
-//! assert_eq!(model.beta, 0.0);
+//! let mut mlp = Mlp {
+//!     omega0: Array2::zeros((256, 784)),
+//!     beta0: Array1::ones(256),
+//!     omega1: Array2::zeros((10, 256)),
+//!     beta1: Array1::ones(10),
+//! };
+//! // He normal weights, N(0, 2/fan_in) with fan_in = 784 and 256, zero biases.
+//! Init::HeNormal.apply(&mut mlp, 7);
+//! assert!(mlp.beta0.iter().chain(&mlp.beta1).all(|&b| b == 0.0));
+//! let ratio = mlp.omega0.std(0.0) / (2.0f64 / 784.0).sqrt();
+//! assert!((ratio - 1.0).abs() < 0.01);
 //!
-//! // The same seed draws the same values.
-//! let mut again = model.zeros_like();
-//! Initializer::new(Init::Zeros).leaf(0, Init::HeNormal).apply(&mut again, 7);
-//! assert_eq!(again.omega, model.omega);
+//! // The same seed draws the same values; leaf 2 (omega1) gets its own rule.
+//! let mut again = mlp.zeros_like();
+//! Initializer::new(Init::HeNormal)
+//!     .leaf(2, Init::XavierUniform)
+//!     .apply(&mut again, 7);
+//! assert_eq!(again.omega0, mlp.omega0);
+//! assert_ne!(again.omega1, mlp.omega1);
 //! ```
 
 use std::fmt;

@@ -1,53 +1,26 @@
 use super::*;
+use ndarray::{Array1, Array2};
+
 use crate::{LeafVisitor, LeafVisitorMut};
-
-/// A leaf of any shape (a stand-in for an ndarray array).
-#[derive(Clone, Debug, PartialEq)]
-struct Tensor<S> {
-    shape: Vec<usize>,
-    data: Vec<S>,
-}
-
-impl<S: Real> Tensor<S> {
-    fn zeros(shape: &[usize]) -> Self {
-        Tensor {
-            shape: shape.to_vec(),
-            data: vec![S::zero(); shape.iter().product()],
-        }
-    }
-}
-
-impl<S: Real> Parameters for Tensor<S> {
-    type Scalar = S;
-    fn zeros_like(&self) -> Self {
-        Tensor::zeros(&self.shape)
-    }
-    fn visit<'a>(&'a self, f: &mut LeafVisitor<'_, 'a, S>) {
-        f(&self.shape, &self.data);
-    }
-    fn visit_mut<'a>(&'a mut self, f: &mut LeafVisitorMut<'_, 'a, S>) {
-        f(&self.shape, &mut self.data);
-    }
-}
 
 /// A dense layer: weight `[out][in]`, bias `[out]`.
 #[derive(Clone, Debug, PartialEq)]
 struct Dense {
-    w: Tensor<f64>,
-    b: Vec<f64>,
+    w: Array2<f64>,
+    b: Array1<f64>,
 }
 
 fn layer(out: usize, inputs: usize) -> Dense {
     Dense {
-        w: Tensor::zeros(&[out, inputs]),
-        b: vec![0.0; out],
+        w: Array2::zeros((out, inputs)),
+        b: Array1::zeros(out),
     }
 }
 
 impl Parameters for Dense {
     type Scalar = f64;
     fn zeros_like(&self) -> Self {
-        layer(self.w.shape[0], self.w.shape[1])
+        layer(self.w.nrows(), self.w.ncols())
     }
     fn visit<'a>(&'a self, f: &mut LeafVisitor<'_, 'a, f64>) {
         self.w.visit(f);
@@ -102,10 +75,10 @@ fn mean_and_variance(xs: &[f64]) -> (f64, f64) {
 /// checks its mean against 0 and its variance against `variance`, to within
 /// five standard errors of each estimate.
 fn check_moments(init: Init, out: usize, inputs: usize, variance: f64, uniform: bool) {
-    let mut w = Tensor::<f64>::zeros(&[out, inputs]);
+    let mut w = Array2::<f64>::zeros((out, inputs));
     Initializer::new(init).apply(&mut w, 3);
-    let n = w.data.len() as f64;
-    let (mean, var) = mean_and_variance(&w.data);
+    let n = w.len() as f64;
+    let (mean, var) = mean_and_variance(w.as_slice().unwrap());
     assert!(
         mean.abs() < 5.0 * (variance / n).sqrt(),
         "{init:?}: mean {mean}, variance {variance}"
@@ -120,10 +93,10 @@ fn check_moments(init: Init, out: usize, inputs: usize, variance: f64, uniform: 
     );
     if uniform {
         let bound = (3.0 * variance).sqrt();
-        assert!(w.data.iter().all(|x| (-bound..bound).contains(x)));
+        assert!(w.iter().all(|x| (-bound..bound).contains(x)));
         // 200,000 draws come within 0.01 % of both ends.
-        let max = w.data.iter().copied().fold(f64::MIN, f64::max);
-        let min = w.data.iter().copied().fold(f64::MAX, f64::min);
+        let max = w.iter().copied().fold(f64::MIN, f64::max);
+        let min = w.iter().copied().fold(f64::MAX, f64::min);
         assert!(
             max > 0.999 * bound && min < -0.999 * bound,
             "{min} {max} {bound}"
@@ -153,13 +126,13 @@ fn xavier_uniform_has_variance_two_over_fan_in_plus_fan_out_within_its_bound() {
 
 #[test]
 fn normal_and_uniform_draw_their_moments() {
-    let mut w = Tensor::<f64>::zeros(&[200_000]);
+    let mut w = Array1::<f64>::zeros(200_000);
     Init::Normal {
         mean: 3.0,
         std: 0.5,
     }
     .apply(&mut w, 9);
-    let (mean, var) = mean_and_variance(&w.data);
+    let (mean, var) = mean_and_variance(w.as_slice().unwrap());
     assert!((mean - 3.0).abs() < 5.0 * 0.5 / 200_000f64.sqrt(), "{mean}");
     assert!(
         (var - 0.25).abs() < 5.0 * 0.25 * (2.0f64 / 200_000.0).sqrt(),
@@ -171,8 +144,8 @@ fn normal_and_uniform_draw_their_moments() {
         high: 3.0,
     }
     .apply(&mut w, 9);
-    let (mean, var) = mean_and_variance(&w.data);
-    assert!(w.data.iter().all(|x| (-1.0..3.0).contains(x)));
+    let (mean, var) = mean_and_variance(w.as_slice().unwrap());
+    assert!(w.iter().all(|x| (-1.0..3.0).contains(x)));
     let variance = 16.0 / 12.0;
     assert!(
         (mean - 1.0).abs() < 5.0 * (variance / 200_000f64).sqrt(),
@@ -192,12 +165,12 @@ fn the_shape_gives_the_fans() {
     assert_eq!(fans(&[4, 2, 3, 5]), (30, 60));
     // A wide and a tall weight under He: the variance follows the inputs
     // (the second axis), not the outputs or the size.
-    let mut wide = Tensor::<f64>::zeros(&[10, 2000]);
-    let mut tall = Tensor::<f64>::zeros(&[2000, 10]);
+    let mut wide = Array2::<f64>::zeros((10, 2000));
+    let mut tall = Array2::<f64>::zeros((2000, 10));
     Init::HeNormal.apply(&mut wide, 0);
     Init::HeNormal.apply(&mut tall, 0);
-    let (_, var_wide) = mean_and_variance(&wide.data);
-    let (_, var_tall) = mean_and_variance(&tall.data);
+    let (_, var_wide) = mean_and_variance(wide.as_slice().unwrap());
+    let (_, var_tall) = mean_and_variance(tall.as_slice().unwrap());
     assert!((var_wide / (2.0 / 2000.0) - 1.0).abs() < 0.05, "{var_wide}");
     assert!((var_tall / (2.0 / 10.0) - 1.0).abs() < 0.05, "{var_tall}");
     assert_eq!(Init::HeNormal.std(&[10, 2000]), (2.0f64 / 2000.0).sqrt());
@@ -233,15 +206,15 @@ fn he_and_xavier_leave_biases_zero_unless_told() {
         let mut net = net(&[6, 5, 4, 1]);
         net.visit_mut(&mut |_, leaf| leaf.fill(9.0));
         init.apply(&mut net, 1);
-        assert_eq!(net.first.b, [0.0; 5]);
+        assert_eq!(net.first.b.to_vec(), [0.0; 5]);
         assert!(net.rest.iter().all(|l| l.b.iter().all(|&x| x == 0.0)));
-        assert!(net.first.w.data.iter().all(|&x| x != 0.0 && x != 9.0));
+        assert!(net.first.w.iter().all(|&x| x != 0.0 && x != 9.0));
 
         Initializer::new(init)
             .biases(Init::Constant(0.1))
             .apply(&mut net, 1);
-        assert_eq!(net.first.b, [0.1; 5]);
-        assert_eq!(net.rest[1].b, [0.1]);
+        assert_eq!(net.first.b.to_vec(), [0.1; 5]);
+        assert_eq!(net.rest[1].b.to_vec(), [0.1]);
     }
     // The plain rules fill the biases too.
     let mut net = layer(5, 6);
@@ -272,17 +245,11 @@ fn rules_by_index_and_shape_come_first_in_the_order_added() {
         .when(|shape| shape.first() == Some(&1), Init::Constant(-1.0))
         .when(|shape| shape == [4, 5], Init::Constant(7.0)) // shadowed by leaf 2's
         .apply(&mut net, 0);
-    assert!(net.rest[0].w.data.iter().all(|&x| x == 2.0));
-    assert!(net.rest[1].w.data.iter().all(|&x| x == -1.0));
-    assert_eq!(net.rest[1].b, [-1.0]);
-    assert_eq!(net.rest[0].b, [0.0; 4]);
-    assert!(
-        net.first
-            .w
-            .data
-            .iter()
-            .all(|&x| x.abs() > 0.0 && x.abs() < 2.0)
-    );
+    assert!(net.rest[0].w.iter().all(|&x| x == 2.0));
+    assert!(net.rest[1].w.iter().all(|&x| x == -1.0));
+    assert_eq!(net.rest[1].b.to_vec(), [-1.0]);
+    assert_eq!(net.rest[0].b.to_vec(), [0.0; 4]);
+    assert!(net.first.w.iter().all(|&x| x.abs() > 0.0 && x.abs() < 2.0));
 }
 
 #[test]
@@ -317,19 +284,18 @@ fn each_leaf_draws_from_its_own_stream() {
     assert_eq!(a.first.b, b.first.b);
     assert_eq!(a.rest, b.rest);
     // Two leaves of the same shape and rule still differ.
-    let mut twins = vec![Tensor::<f64>::zeros(&[8, 8]), Tensor::zeros(&[8, 8])];
+    let mut twins = vec![Array2::<f64>::zeros((8, 8)), Array2::zeros((8, 8))];
     Init::HeNormal.apply(&mut twins, 11);
     assert_ne!(twins[0], twins[1]);
 }
 
 #[test]
 fn f32_leaves_hold_the_f64_draws_rounded() {
-    let mut wide = Tensor::<f64>::zeros(&[6, 9]);
-    let mut narrow = Tensor::<f32>::zeros(&[6, 9]);
+    let mut wide = Array2::<f64>::zeros((6, 9));
+    let mut narrow = Array2::<f32>::zeros((6, 9));
     Init::HeNormal.apply(&mut wide, 4);
     Init::HeNormal.apply(&mut narrow, 4);
-    let rounded: Vec<f32> = wide.data.iter().map(|&x| x as f32).collect();
-    assert_eq!(narrow.data, rounded);
+    assert_eq!(narrow, wide.mapv(|x| x as f32));
 }
 
 #[test]
