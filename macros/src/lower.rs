@@ -333,7 +333,28 @@ impl Lowering<'_> {
             _ => None,
         };
         let binding = self.expr(&init.expr, want);
+        let binding = match &ty {
+            Some(ty) => self.annotate(binding, ty),
+            None => binding,
+        };
         self.bind_pattern(pat, binding);
+    }
+
+    /// Gives the constants of a value the type the user wrote on its `let`
+    /// (`let (a, b): (f64, f64) = (x, 0.5);`), so they do not stay bare
+    /// literals of an unknown float type.
+    fn annotate(&mut self, binding: Binding, ty: &syn::Type) -> Binding {
+        match (binding, ty) {
+            (Binding::Value(Operand { value: Value::Const(tokens), borrowed }), ty) => {
+                let out = self.push_step(None, Op::Const(tokens), Some(ty.clone()), ty.span());
+                Binding::Value(Operand { value: Value::Var(out), borrowed })
+            }
+            (Binding::Tuple(items), syn::Type::Tuple(t)) if t.elems.len() == items.len() => {
+                Binding::Tuple(items.into_iter().zip(&t.elems).map(|(b, ty)| self.annotate(b, ty)).collect())
+            }
+            (binding, syn::Type::Paren(p)) => self.annotate(binding, &p.elem),
+            (binding, _) => binding,
+        }
     }
 
     /// Binds the names of a pattern over a constant value to variables of
