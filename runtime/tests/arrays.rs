@@ -535,3 +535,221 @@ fn powf_clamp_log_hypot_take_an_array_and_scalars() {
     assert!((dlo - numeric_scalar_grad(lo, &d, |lo| x.clamp(lo, hi))).abs() < 1e-6);
     assert!((dhi - numeric_scalar_grad(hi, &d, |hi| x.clamp(lo, hi))).abs() < 1e-6);
 }
+
+// ----- array methods -----------------------------------------------------------
+
+#[test]
+fn dot_in_all_four_forms() {
+    let mut rng = Rng(5);
+    let m: Array2<f64> = rng.array((3, 4), -1.0, 1.0);
+    let n: Array2<f64> = rng.array((4, 2), -1.0, 1.0);
+    let u: Array1<f64> = rng.array(4, -1.0, 1.0);
+    let v: Array1<f64> = rng.array(3, -1.0, 1.0);
+
+    // matrix · matrix: d_A = d Bᵀ, d_B = Aᵀ d.
+    let d = rng.array((3, 2), -1.0, 1.0);
+    let da = gg::d_dot_0(&d, &m, &n);
+    let db = gg::d_dot_1(&d, &m, &n);
+    assert_close(&da, &numeric_grad(&m, &d, |m| m.dot(&n)), "mat·mat d_a");
+    assert_close(&db, &numeric_grad(&n, &d, |n| m.dot(n)), "mat·mat d_b");
+    assert!(da.is_standard_layout() && db.is_standard_layout());
+
+    // matrix · vector: d_A = d uᵀ, d_u = Aᵀ d.
+    let d = rng.array(3, -1.0, 1.0);
+    assert_close(
+        &gg::d_dot_0(&d, &m, &u),
+        &numeric_grad(&m, &d, |m| m.dot(&u)),
+        "mat·vec d_a",
+    );
+    assert_close(
+        &gg::d_dot_1(&d, &m, &u),
+        &numeric_grad(&u, &d, |u| m.dot(u)),
+        "mat·vec d_b",
+    );
+
+    // vector · matrix: d_v = A d, d_A = v dᵀ.
+    let d = rng.array(4, -1.0, 1.0);
+    assert_close(
+        &gg::d_dot_0(&d, &v, &m),
+        &numeric_grad(&v, &d, |v| v.dot(&m)),
+        "vec·mat d_a",
+    );
+    assert_close(
+        &gg::d_dot_1(&d, &v, &m),
+        &numeric_grad(&m, &d, |m| v.dot(m)),
+        "vec·mat d_b",
+    );
+
+    // vector · vector: d_a = d b, d_b = d a.
+    let w: Array1<f64> = rng.array(4, -1.0, 1.0);
+    let d = 0.7;
+    assert_eq!(gg::d_dot_0(&d, &u, &w), &w * d);
+    assert_eq!(gg::d_dot_1(&d, &u, &w), &u * d);
+}
+
+#[test]
+fn dot_of_views_and_transposed_operands() {
+    let mut rng = Rng(6);
+    let x: Array2<f64> = rng.array((5, 3), -1.0, 1.0);
+    let w: Array2<f64> = rng.array((4, 3), -1.0, 1.0);
+    // x · wᵀ, the row-major layer: b = w.t() is a transposed view.
+    let d = rng.array((5, 4), -1.0, 1.0);
+    let wt = w.t();
+    let dx = gg::d_dot_0(&d, &x, &wt);
+    let dwt = gg::d_dot_1(&d, &x, &wt);
+    assert_close(&dx, &numeric_grad(&x, &d, |x| x.dot(&w.t())), "d x");
+    let dw = gg::d_t(dwt, &w);
+    assert_close(
+        &dw,
+        &numeric_grad(&w, &d, |w| x.dot(&w.t())),
+        "d w through t()",
+    );
+
+    // Column vectors (n, 1), the lecture's single-example form.
+    let h: Array2<f64> = rng.array((3, 1), -1.0, 1.0);
+    let omega: Array2<f64> = rng.array((4, 3), -1.0, 1.0);
+    let d = rng.array((4, 1), -1.0, 1.0);
+    let dom = gg::d_dot_0(&d, &omega.view(), &h.view());
+    assert!(dom.is_standard_layout());
+    assert_close(&dom, &numeric_grad(&omega, &d, |o| o.dot(&h)), "d omega");
+    let dh = gg::d_dot_1(&d, &&omega, &h);
+    assert_close(&dh, &numeric_grad(&h, &d, |h| omega.dot(h)), "d h");
+
+    // Both factors transposed views, and column-major operands.
+    let a = x.t(); // (3, 5)
+    let b = x.clone(); // (5, 3)
+    let d = rng.array((3, 3), -1.0, 1.0);
+    let da = gg::d_dot_0(&d, &a, &b);
+    let a_owned = a.to_owned();
+    assert_close(&da, &numeric_grad(&a_owned, &d, |a| a.dot(&b)), "d aᵀ");
+    let db = gg::d_dot_1(&d, &a, &b);
+    assert_close(&db, &numeric_grad(&b, &d, |b| a.dot(b)), "d b");
+
+    // f32.
+    let a32 = array![[1.0_f32, 2.0], [3.0, 4.0]];
+    let d32 = array![[1.0_f32, 0.0], [0.0, 1.0]];
+    assert_eq!(gg::d_dot_0(&d32, &a32, &a32), a32.t().to_owned());
+}
+
+#[test]
+fn transpose_reshape_and_axes() {
+    let mut rng = Rng(7);
+    let a: Array2<f64> = rng.array((2, 3), -1.0, 1.0);
+
+    let d = rng.array((3, 2), -1.0, 1.0);
+    let ptr = d.as_ptr();
+    let da = gg::d_t(d.clone(), &a);
+    assert_close(&da, &numeric_grad(&a, &d, |a| a.t().to_owned()), "t");
+    assert_eq!(gg::d_t(d, &a).as_ptr(), ptr, "no copy");
+
+    let d = rng.array((3, 2), -1.0, 1.0);
+    let da = gg::d_to_shape(d.clone(), &a);
+    assert_close(
+        &da,
+        &numeric_grad(&a, &d, |a| a.to_shape((3, 2)).unwrap().into_owned()),
+        "to_shape",
+    );
+    let d = rng.array(6, -1.0, 1.0);
+    let da = gg::d_to_shape(d.clone(), &a.t());
+    let at = a.t().to_owned();
+    assert_close(
+        &da,
+        &numeric_grad(&at, &d, |a| a.to_shape(6).unwrap().into_owned()),
+        "to_shape of a view",
+    );
+
+    let d = rng.array((2, 1, 3), -1.0, 1.0);
+    let da = gg::d_insert_axis(d.clone(), Axis(1));
+    assert_close(
+        &da,
+        &numeric_grad(&a, &d, |a| a.clone().insert_axis(Axis(1))),
+        "insert_axis",
+    );
+
+    let d = rng.array((2, 3), -1.0, 1.0);
+    assert_eq!(gg::d_identity(d.clone()), d);
+    assert_eq!(gg::d_identity(1.5), 1.5);
+}
+
+#[test]
+fn reductions() {
+    let mut rng = Rng(8);
+    let a: Array2<f64> = rng.array((3, 4), -1.0, 1.0);
+    fn scalar(
+        f: impl Fn(&Array2<f64>) -> f64,
+    ) -> impl Fn(&Array2<f64>) -> gradgen::ndarray::Array0<f64> {
+        move |a| gradgen::ndarray::arr0(f(a))
+    }
+    let d0 = gradgen::ndarray::arr0(0.3);
+    assert_close(
+        &gg::d_sum(0.3, &a),
+        &numeric_grad(&a, &d0, scalar(|a| a.sum())),
+        "sum",
+    );
+    assert_close(
+        &gg::d_mean(0.3, &a.view()),
+        &numeric_grad(&a, &d0, scalar(|a| a.mean().unwrap())),
+        "mean",
+    );
+    for axis in [Axis(0), Axis(1)] {
+        let d = rng.array(a.sum_axis(axis).raw_dim(), -1.0, 1.0);
+        let ds = gg::d_sum_axis(d.clone(), &a, axis);
+        assert_close(&ds, &numeric_grad(&a, &d, |a| a.sum_axis(axis)), "sum_axis");
+        let dm = gg::d_mean_axis(d.clone(), &a, axis);
+        assert_close(
+            &dm,
+            &numeric_grad(&a, &d, |a| a.mean_axis(axis).unwrap()),
+            "mean_axis",
+        );
+        assert!(ds.is_standard_layout() && dm.is_standard_layout());
+    }
+    // Dynamic dimensions.
+    let ad = a.clone().into_dyn();
+    let d = rng.array(IxDyn(&[3]), -1.0, 1.0);
+    let ds = gg::d_sum_axis(d.clone(), &ad, Axis(1));
+    assert_close(
+        &ds,
+        &numeric_grad(&ad, &d, |a| a.sum_axis(Axis(1))),
+        "sum_axis dyn",
+    );
+    // f32.
+    let a32 = Array2::<f32>::ones((2, 2));
+    assert_eq!(
+        gg::d_mean(1.0_f32, &a32),
+        Array2::from_elem((2, 2), 0.25_f32)
+    );
+}
+
+#[test]
+fn rows_columns_and_selections() {
+    let mut rng = Rng(9);
+    let a: Array2<f64> = rng.array((3, 4), -1.0, 1.0);
+    let d = rng.array(4, -1.0, 1.0);
+    assert_close(
+        &gg::d_row(d.clone(), &a, 1),
+        &numeric_grad(&a, &d, |a| a.row(1).to_owned()),
+        "row",
+    );
+    let d = rng.array(3, -1.0, 1.0);
+    assert_close(
+        &gg::d_column(d.clone(), &a.view(), 2),
+        &numeric_grad(&a, &d, |a| a.column(2).to_owned()),
+        "column",
+    );
+    // Repeated indices add.
+    let indices = vec![2, 0, 2];
+    for axis in [Axis(0), Axis(1)] {
+        let mut shape = a.raw_dim();
+        shape[axis.index()] = indices.len();
+        let d = rng.array(shape, -1.0, 1.0);
+        let ds = gg::d_select(d.clone(), &a, axis, &indices);
+        assert_close(
+            &ds,
+            &numeric_grad(&a, &d, |a| a.select(axis, &indices)),
+            "select",
+        );
+        let slice: &[usize] = &indices;
+        assert_eq!(gg::d_select(d.clone(), &a, axis, &slice), ds);
+        assert_eq!(gg::d_select(d, &a, axis, &[2, 0, 2]), ds);
+    }
+}

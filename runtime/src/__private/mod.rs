@@ -7,6 +7,7 @@ mod array;
 mod ops;
 mod rules;
 mod slots;
+mod tensor;
 
 pub use crate as runtime;
 pub use crate::{Differentiable, Grad};
@@ -20,3 +21,4 @@ pub use rules::*;
 pub use slots::{
     Accumulate, IntoSlot, NoGrad, ScalarResult, Slot, acc, one, seed, slot, zero_like,
 };
+pub use tensor::*;
