@@ -18,6 +18,7 @@ mod value;
 pub mod __private;
 pub mod data;
 pub mod init;
+pub mod nn;
 pub mod optim;
 #[cfg(feature = "plot")]
 pub mod plot;
@@ -32,5 +33,9 @@ pub use value::{Differentiable, Grad};
 
 /// The names a program that uses gradgen needs: `use gradgen::prelude::*;`.
 pub mod prelude {
+    pub use crate::nn::{
+        binary_cross_entropy_with_logits, leaky_relu, log_softmax, logsumexp, mse, relu, sigmoid,
+        softmax, softmax_cross_entropy, softmax_cross_entropy_mean, softplus, sum_of_squares,
+    };
     pub use crate::{Differentiable, Grad, Parameters, Real, no_grad};
 }

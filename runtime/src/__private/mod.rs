@@ -3,7 +3,7 @@
 //! Generated code names everything here by absolute path through the facade
 //! (`::gradgen::__private`), so it never depends on a user's imports.
 
-mod array;
+pub(crate) mod array;
 mod ops;
 mod rules;
 mod slots;
