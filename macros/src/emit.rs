@@ -229,7 +229,12 @@ impl VisitMut for LifetimeNamer<'_> {
 // ----- the composition entry point -------------------------------------------
 
 fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
-    let Shared { item, name, ret_grad, .. } = shared;
+    let Shared {
+        item,
+        name,
+        ret_grad,
+        ..
+    } = shared;
     let vis = &item.vis;
     let attrs = &shared.attrs;
     let ret = &shared.sig.ret;
@@ -366,7 +371,9 @@ impl Body<'_> {
     /// reference argument as it is.
     fn saved_ref(&self, value: &Value) -> TokenStream {
         match value {
-            Value::Place(p) if p.path.is_empty() && self.func.params[p.param].by_ref => self.value_tokens(value),
+            Value::Place(p) if p.path.is_empty() && self.func.params[p.param].by_ref => {
+                self.value_tokens(value)
+            }
             _ => {
                 let v = self.value_tokens(value);
                 quote!(&#v)
@@ -454,11 +461,20 @@ impl Body<'_> {
                     quote_spanned!(span=> let #y = #a #op #b;)
                 }
             }
-            Op::Call { path, generics, args } => {
+            Op::Call {
+                path,
+                generics,
+                args,
+            } => {
                 let args: Vec<TokenStream> = args.iter().map(|a| self.operand_tokens(a)).collect();
                 quote_spanned!(span=> let #y = #path #generics (#(#args),*);)
             }
-            Op::Method { rule, form, args, suffix } => {
+            Op::Method {
+                rule,
+                form,
+                args,
+                suffix,
+            } => {
                 let method = Ident::new(rule.name, span);
                 let call = match form {
                     CallForm::Path(path) => {
@@ -615,7 +631,11 @@ impl Body<'_> {
                 }
                 out
             }
-            Op::Call { path, generics, args } => {
+            Op::Call {
+                path,
+                generics,
+                args,
+            } => {
                 // The callee's own backward pass, on the same arguments.
                 let mut out = TokenStream::new();
                 let mut slots = Vec::new();
@@ -627,7 +647,9 @@ impl Body<'_> {
                     slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
                 }
                 let args = args.iter().map(|a| self.operand_tokens(a));
-                out.extend(quote_spanned!(span=> #path::reverse #generics (#(#args,)* #d_y, #(#slots),*);));
+                out.extend(
+                    quote_spanned!(span=> #path::reverse #generics (#(#args,)* #d_y, #(#slots),*);),
+                );
                 out
             }
             Op::Method { rule, args, .. } => {
@@ -797,8 +819,22 @@ fn is_copied(ty: &Type) -> bool {
         Type::Path(p) => p.path.get_ident().is_some_and(|i| {
             matches!(
                 i.to_string().as_str(),
-                "f32" | "f64" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32" | "u64"
-                    | "u128" | "usize" | "bool" | "char"
+                "f32"
+                    | "f64"
+                    | "i8"
+                    | "i16"
+                    | "i32"
+                    | "i64"
+                    | "i128"
+                    | "isize"
+                    | "u8"
+                    | "u16"
+                    | "u32"
+                    | "u64"
+                    | "u128"
+                    | "usize"
+                    | "bool"
+                    | "char"
             )
         }),
         _ => false,

@@ -19,7 +19,8 @@ use syn::{BinOp as SynBinOp, Expr, Ident, Member, Pat, Stmt as SynStmt, UnOp};
 use crate::diag::Errors;
 use crate::fence::expr_span;
 use crate::ir::{
-    BinOp, Binding, Block, CallForm, Func, Op, Operand, Param, Place, Step, Stmt, Value, VarId, VarInfo,
+    BinOp, Binding, Block, CallForm, Func, Op, Operand, Param, Place, Step, Stmt, Value, VarId,
+    VarInfo,
 };
 use crate::naming::Names;
 use crate::parse::Signature;
@@ -54,7 +55,11 @@ pub fn lower(
             path: TokenStream::new(),
         };
         lowering.bind(&arg.name, Binding::Value(Value::Place(place).operand()));
-        params.push(Param { name, by_ref: matches!(arg.ty, syn::Type::Reference(_)), active: arg.active });
+        params.push(Param {
+            name,
+            by_ref: matches!(arg.ty, syn::Type::Reference(_)),
+            active: arg.active,
+        });
     }
     let result = lowering.block(body);
     Func {
@@ -345,12 +350,27 @@ impl Lowering<'_> {
     /// literals of an unknown float type.
     fn annotate(&mut self, binding: Binding, ty: &syn::Type) -> Binding {
         match (binding, ty) {
-            (Binding::Value(Operand { value: Value::Const(tokens), borrowed }), ty) => {
+            (
+                Binding::Value(Operand {
+                    value: Value::Const(tokens),
+                    borrowed,
+                }),
+                ty,
+            ) => {
                 let out = self.push_step(None, Op::Const(tokens), Some(ty.clone()), ty.span());
-                Binding::Value(Operand { value: Value::Var(out), borrowed })
+                Binding::Value(Operand {
+                    value: Value::Var(out),
+                    borrowed,
+                })
             }
             (Binding::Tuple(items), syn::Type::Tuple(t)) if t.elems.len() == items.len() => {
-                Binding::Tuple(items.into_iter().zip(&t.elems).map(|(b, ty)| self.annotate(b, ty)).collect())
+                Binding::Tuple(
+                    items
+                        .into_iter()
+                        .zip(&t.elems)
+                        .map(|(b, ty)| self.annotate(b, ty))
+                        .collect(),
+                )
             }
             (binding, syn::Type::Paren(p)) => self.annotate(binding, &p.elem),
             (binding, _) => binding,
@@ -727,7 +747,12 @@ impl Lowering<'_> {
         Binding::Value(Value::Var(out).operand())
     }
 
-    fn method_call(&mut self, m: &syn::ExprMethodCall, want: Option<&Ident>, expr: &Expr) -> Binding {
+    fn method_call(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        want: Option<&Ident>,
+        expr: &Expr,
+    ) -> Binding {
         let name = m.method.to_string();
         if rules::CONSTANT_METHODS.contains(&name.as_str()) {
             return self.constant(expr);
@@ -740,8 +765,18 @@ impl Lowering<'_> {
             let method = &m.method;
             let args = &m.args;
             let suffix = quote!(.#method(#args));
-            let inputs: Vec<&Expr> = std::iter::once(&*inner.receiver).chain(inner.args.iter()).collect();
-            return self.rule_call(rule, CallForm::Method, suffix, &inputs, inner.method.span(), want, expr);
+            let inputs: Vec<&Expr> = std::iter::once(&*inner.receiver)
+                .chain(inner.args.iter())
+                .collect();
+            return self.rule_call(
+                rule,
+                CallForm::Method,
+                suffix,
+                &inputs,
+                inner.method.span(),
+                want,
+                expr,
+            );
         }
         // `x.mapv(f64::sin)`: the elementwise rule of the function.
         if name == "mapv" {
@@ -763,7 +798,15 @@ impl Lowering<'_> {
                 return poison();
             };
             let inputs = [&*m.receiver];
-            return self.rule_call(rule, CallForm::Mapv(f), TokenStream::new(), &inputs, m.method.span(), want, expr);
+            return self.rule_call(
+                rule,
+                CallForm::Mapv(f),
+                TokenStream::new(),
+                &inputs,
+                m.method.span(),
+                want,
+                expr,
+            );
         }
         let Some(rule) = rules::lookup(&name) else {
             self.errors.push(
@@ -783,7 +826,15 @@ impl Lowering<'_> {
             return poison();
         }
         let inputs: Vec<&Expr> = std::iter::once(&*m.receiver).chain(m.args.iter()).collect();
-        self.rule_call(rule, CallForm::Method, TokenStream::new(), &inputs, m.method.span(), want, expr)
+        self.rule_call(
+            rule,
+            CallForm::Method,
+            TokenStream::new(),
+            &inputs,
+            m.method.span(),
+            want,
+            expr,
+        )
     }
 
     fn call(&mut self, c: &syn::ExprCall, want: Option<&Ident>, expr: &Expr) -> Binding {
@@ -810,7 +861,15 @@ impl Lowering<'_> {
                             .segments
                             .last()
                             .map_or_else(|| p.span(), |s| s.ident.span());
-                        return self.rule_call(rule, CallForm::Path(path), TokenStream::new(), &inputs, span, want, expr);
+                        return self.rule_call(
+                            rule,
+                            CallForm::Path(path),
+                            TokenStream::new(),
+                            &inputs,
+                            span,
+                            want,
+                            expr,
+                        );
                     }
                 }
             }
@@ -935,7 +994,17 @@ impl Lowering<'_> {
         if !varied {
             return self.constant(expr);
         }
-        let out = self.push_step(want, Op::Method { rule, form, args, suffix }, None, span);
+        let out = self.push_step(
+            want,
+            Op::Method {
+                rule,
+                form,
+                args,
+                suffix,
+            },
+            None,
+            span,
+        );
         Binding::Value(Value::Var(out).operand())
     }
 
