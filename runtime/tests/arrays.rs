@@ -599,6 +599,8 @@ fn dot_of_views_and_transposed_operands() {
     let dwt = gg::d_dot_1(&d, &x, &wt);
     assert_close(&dx, &numeric_grad(&x, &d, |x| x.dot(&w.t())), "d x");
     let dw = gg::d_t(dwt, &w);
+    // Laid out like wᵀ, so that it transposes back to a row-major gradient.
+    assert!(dw.is_standard_layout());
     assert_close(
         &dw,
         &numeric_grad(&w, &d, |w| x.dot(&w.t())),

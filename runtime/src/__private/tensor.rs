@@ -54,14 +54,37 @@ fn outer<A: Real>(u: ArrayView1<'_, A>, v: ArrayView1<'_, A>) -> Array2<A> {
     out
 }
 
-/// `C = A · B` with `A` (m, k), `B` (k, n): `d_A = d · Bᵀ`, `d_B = Aᵀ · d`.
+/// Whether a matrix is column-major (and not also row-major): a transposed
+/// view of a row-major matrix, whose adjoint is best laid out the same way.
+fn column_major<A>(m: &ArrayView2<'_, A>) -> bool {
+    !m.is_standard_layout() && m.t().is_standard_layout()
+}
+
+/// `a · b` laid out like `like`: row-major, or column-major when `like` is
+/// column-major (computed as `(bᵀ · aᵀ)ᵀ`), so that the adjoint of a
+/// transposed weight (`x.dot(&w.t())`) transposes back to a row-major
+/// gradient without a copy.
+fn mat_mul_like<A: Real>(
+    a: ArrayView2<'_, A>,
+    b: ArrayView2<'_, A>,
+    like: &ArrayView2<'_, A>,
+) -> Array2<A> {
+    if column_major(like) {
+        mat_mul(b.t(), a.t()).reversed_axes()
+    } else {
+        mat_mul(a, b)
+    }
+}
+
+/// `C = A · B` with `A` (m, k), `B` (k, n): `d_A = d · Bᵀ`, `d_B = Aᵀ · d`,
+/// each in the layout of its operand.
 impl<A: Real> DotDims<A, Ix2> for Ix2 {
     type Adjoint = Array2<A>;
-    fn d_lhs(d: &Array2<A>, _a: ArrayView2<'_, A>, b: ArrayView2<'_, A>) -> Array2<A> {
-        mat_mul(d.view(), b.t())
+    fn d_lhs(d: &Array2<A>, a: ArrayView2<'_, A>, b: ArrayView2<'_, A>) -> Array2<A> {
+        mat_mul_like(d.view(), b.t(), &a)
     }
-    fn d_rhs(d: &Array2<A>, a: ArrayView2<'_, A>, _b: ArrayView2<'_, A>) -> Array2<A> {
-        mat_mul(a.t(), d.view())
+    fn d_rhs(d: &Array2<A>, a: ArrayView2<'_, A>, b: ArrayView2<'_, A>) -> Array2<A> {
+        mat_mul_like(a.t(), d.view(), &b)
     }
 }
 
