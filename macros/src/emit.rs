@@ -613,7 +613,7 @@ impl Body<'_> {
         match &step.op {
             Op::Const(_) => TokenStream::new(),
             Op::Neg(a) => self.contribute(&a.value, quote_spanned!(span=> #gg::d_neg(#d_y))),
-            Op::Binary(_, a, b) => {
+            Op::Binary(op, a, b) => {
                 let tape = self
                     .tapes
                     .iter()
@@ -622,12 +622,27 @@ impl Body<'_> {
                 let Some(tape) = tape else {
                     return TokenStream::new();
                 };
-                let mut out = TokenStream::new();
-                if self.func.varied(&a.value) {
-                    out.extend(self.contribute(&a.value, quote_spanned!(span=> #tape.lhs(&#d_y))));
+                let mut sides: Vec<(&Value, bool)> = [(&a.value, true), (&b.value, false)]
+                    .into_iter()
+                    .filter(|(v, _)| self.func.varied(v))
+                    .collect();
+                // `+` and `-` hand the adjoint itself to the last reader, so it
+                // moves on instead of being copied; the chain of computed
+                // values (rather than a parameter) gets it.
+                let moves = matches!(op, BinOp::Add | BinOp::Sub);
+                if moves && sides.len() == 2 && !matches!(sides[1].0, Value::Var(_)) {
+                    sides.swap(0, 1);
                 }
-                if self.func.varied(&b.value) {
-                    out.extend(self.contribute(&b.value, quote_spanned!(span=> #tape.rhs(&#d_y))));
+                let last = sides.len().saturating_sub(1);
+                let mut out = TokenStream::new();
+                for (k, (value, is_lhs)) in sides.into_iter().enumerate() {
+                    let contribution = match (is_lhs, moves && k == last) {
+                        (true, false) => quote_spanned!(span=> #tape.lhs(&#d_y)),
+                        (false, false) => quote_spanned!(span=> #tape.rhs(&#d_y)),
+                        (true, true) => quote_spanned!(span=> #tape.lhs_owned(#d_y)),
+                        (false, true) => quote_spanned!(span=> #tape.rhs_owned(#d_y)),
+                    };
+                    out.extend(self.contribute(value, contribution));
                 }
                 out
             }
@@ -761,7 +776,12 @@ fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> 
             quote!(::core::clone::Clone::clone(&#n))
         }
     });
-    let (zeros, slots, grads) = gradient_parts(shared, names);
+    let GradientParts {
+        zeros,
+        slots,
+        completes,
+        grads,
+    } = gradient_parts(shared, names);
     let param_list = named_args.iter().map(|(n, t)| quote!(#n: #t));
     let doc = docs::vjp_doc(shared, func, analysis, is_scalar_type(&shared.sig.ret));
     quote! {
@@ -777,6 +797,7 @@ fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> 
             (#value, move |#d_value| {
                 #(#zeros)*
                 let _ = #name::reverse(#(#args,)* #d_value, #(#slots),*);
+                #(#completes)*
                 #grads
             })
         }
@@ -796,7 +817,12 @@ fn grad(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) ->
     let args = shared.arg_names();
     let inputs = &item.sig.inputs;
     let value = names.fresh("value", Span::call_site());
-    let (zeros, slots, grads) = gradient_parts(shared, names);
+    let GradientParts {
+        zeros,
+        slots,
+        completes,
+        grads,
+    } = gradient_parts(shared, names);
     let doc = docs::grad_doc(shared, func, analysis);
     quote! {
         #[doc = #doc]
@@ -805,6 +831,7 @@ fn grad(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) ->
         #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
             #(#zeros)*
             let #value = #name::reverse(#(#args,)* ::gradgen::__private::one(), #(#slots),*);
+            #(#completes)*
             (#value, #grads)
         }
     }
@@ -843,18 +870,17 @@ fn is_copied(ty: &Type) -> bool {
 
 /// The zero gradients a wrapper starts from, the slots it passes, and the
 /// gradient it returns.
-fn gradient_parts(
-    shared: &Shared,
-    names: &mut Names,
-) -> (Vec<TokenStream>, Vec<TokenStream>, TokenStream) {
+fn gradient_parts(shared: &Shared, names: &mut Names) -> GradientParts {
     let mut zeros = Vec::new();
+    let mut completes = Vec::new();
     let mut slots = Vec::new();
     let mut grads = Vec::new();
     for arg in &shared.sig.args {
         let a = &arg.name;
         if arg.active {
             let d = names.adjoint(a);
-            zeros.push(quote!(let mut #d = ::gradgen::Differentiable::zero_tangent(&#a);));
+            zeros.push(quote!(let mut #d = ::gradgen::__private::empty_tangent(&#a);));
+            completes.push(quote!(::gradgen::__private::complete_tangent(&#a, &mut #d);));
             slots.push(quote!(::gradgen::__private::slot(&mut #d)));
             grads.push(d);
         } else {
@@ -865,7 +891,23 @@ fn gradient_parts(
         [one] => quote!(#one),
         many => quote!((#(#many),*)),
     };
-    (zeros, slots, grads)
+    GradientParts {
+        zeros,
+        slots,
+        completes,
+        grads,
+    }
+}
+
+/// What `_grad` and `_vjp` wrap around the composition entry point: the
+/// gradients they start from (placeholders that first contributions move
+/// into), the slots they pass, what makes the gradients whole, and the
+/// gradient they return.
+struct GradientParts {
+    zeros: Vec<TokenStream>,
+    slots: Vec<TokenStream>,
+    completes: Vec<TokenStream>,
+    grads: TokenStream,
 }
 
 /// Stand-ins with the right signatures, emitted when the body has errors so

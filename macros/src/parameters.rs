@@ -60,6 +60,18 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             quote_spanned!(f.ty.span()=> #member: #krate::Parameters::zeros_like(&self.#member))
         }
     });
+    let empties = fields.iter().map(|f| {
+        let member = &f.member;
+        if f.skip {
+            quote!(#member: ::core::clone::Clone::clone(&self.#member))
+        } else {
+            quote_spanned!(f.ty.span()=> #member: #krate::Differentiable::empty_tangent(&self.#member))
+        }
+    });
+    let completes = params.iter().map(|f| {
+        let member = &f.member;
+        quote!(#krate::Differentiable::complete_tangent(&self.#member, &mut tangent.#member);)
+    });
     let visits = params.iter().map(|f| {
         let member = &f.member;
         quote!(#krate::Parameters::visit(&self.#member, f);)
@@ -90,6 +102,12 @@ pub fn expand(input: &DeriveInput) -> syn::Result<TokenStream> {
             type Tangent = Self;
             fn zero_tangent(&self) -> Self {
                 #krate::Parameters::zeros_like(self)
+            }
+            fn empty_tangent(&self) -> Self {
+                Self { #(#empties,)* }
+            }
+            fn complete_tangent(&self, tangent: &mut Self) {
+                #(#completes)*
             }
         }
     })

@@ -22,6 +22,25 @@ pub trait Differentiable {
 
     /// A gradient of zeros shaped like `self`.
     fn zero_tangent(&self) -> Self::Tangent;
+
+    /// A gradient to accumulate into, whose array leaves may be empty
+    /// placeholders that their first contribution moves into, so a gradient
+    /// need not be zero-filled first. [`complete_tangent`] makes it whole.
+    /// The default is [`zero_tangent`].
+    ///
+    /// [`complete_tangent`]: Differentiable::complete_tangent
+    /// [`zero_tangent`]: Differentiable::zero_tangent
+    #[inline]
+    fn empty_tangent(&self) -> Self::Tangent {
+        self.zero_tangent()
+    }
+
+    /// Turns the placeholders that no contribution reached into zeros, and
+    /// array leaves into standard (row-major) layout.
+    #[inline]
+    fn complete_tangent(&self, tangent: &mut Self::Tangent) {
+        let _ = tangent;
+    }
 }
 
 /// The gradient type of `T`: `Grad<Toy>` is `Toy`, `Grad<[f64]>` is `Vec<f64>`.
@@ -40,27 +59,42 @@ macro_rules! scalar_tangent {
 }
 scalar_tangent!(f32, f64);
 
-impl<T: Differentiable + ?Sized> Differentiable for &T {
-    type Tangent = T::Tangent;
-    #[inline]
-    fn zero_tangent(&self) -> T::Tangent {
-        (**self).zero_tangent()
-    }
+macro_rules! delegate_tangent {
+    ($($ty:ty),*) => {$(
+        impl<T: Differentiable + ?Sized> Differentiable for $ty {
+            type Tangent = T::Tangent;
+            #[inline]
+            fn zero_tangent(&self) -> T::Tangent {
+                (**self).zero_tangent()
+            }
+            #[inline]
+            fn empty_tangent(&self) -> T::Tangent {
+                (**self).empty_tangent()
+            }
+            #[inline]
+            fn complete_tangent(&self, tangent: &mut T::Tangent) {
+                (**self).complete_tangent(tangent)
+            }
+        }
+    )*};
 }
-
-impl<T: Differentiable + ?Sized> Differentiable for Box<T> {
-    type Tangent = T::Tangent;
-    #[inline]
-    fn zero_tangent(&self) -> T::Tangent {
-        (**self).zero_tangent()
-    }
-}
+delegate_tangent!(&T, Box<T>);
 
 impl<T: Differentiable, const N: usize> Differentiable for [T; N] {
     type Tangent = [T::Tangent; N];
     #[inline]
     fn zero_tangent(&self) -> Self::Tangent {
         std::array::from_fn(|i| self[i].zero_tangent())
+    }
+    #[inline]
+    fn empty_tangent(&self) -> Self::Tangent {
+        std::array::from_fn(|i| self[i].empty_tangent())
+    }
+    #[inline]
+    fn complete_tangent(&self, tangent: &mut Self::Tangent) {
+        self.iter()
+            .zip(tangent)
+            .for_each(|(x, t)| x.complete_tangent(t));
     }
 }
 
@@ -69,12 +103,26 @@ impl<T: Differentiable> Differentiable for [T] {
     fn zero_tangent(&self) -> Self::Tangent {
         self.iter().map(Differentiable::zero_tangent).collect()
     }
+    fn empty_tangent(&self) -> Self::Tangent {
+        self.iter().map(Differentiable::empty_tangent).collect()
+    }
+    fn complete_tangent(&self, tangent: &mut Self::Tangent) {
+        self.iter()
+            .zip(tangent)
+            .for_each(|(x, t)| x.complete_tangent(t));
+    }
 }
 
 impl<T: Differentiable> Differentiable for Vec<T> {
     type Tangent = Vec<T::Tangent>;
     fn zero_tangent(&self) -> Self::Tangent {
         self.as_slice().zero_tangent()
+    }
+    fn empty_tangent(&self) -> Self::Tangent {
+        self.as_slice().empty_tangent()
+    }
+    fn complete_tangent(&self, tangent: &mut Self::Tangent) {
+        self.as_slice().complete_tangent(tangent)
     }
 }
 
@@ -85,6 +133,14 @@ macro_rules! tuple_tangent {
             #[inline]
             fn zero_tangent(&self) -> Self::Tangent {
                 ($(self.$i.zero_tangent(),)+)
+            }
+            #[inline]
+            fn empty_tangent(&self) -> Self::Tangent {
+                ($(self.$i.empty_tangent(),)+)
+            }
+            #[inline]
+            fn complete_tangent(&self, tangent: &mut Self::Tangent) {
+                $(self.$i.complete_tangent(&mut tangent.$i);)+
             }
         }
     )*};
@@ -112,6 +168,36 @@ where
     fn zero_tangent(&self) -> Self::Tangent {
         ndarray::Array::zeros(self.raw_dim())
     }
+    #[inline]
+    fn empty_tangent(&self) -> Self::Tangent {
+        empty_array(&self.raw_dim())
+    }
+    #[inline]
+    fn complete_tangent(&self, tangent: &mut Self::Tangent) {
+        complete_array(&self.raw_dim(), tangent);
+    }
+}
+
+/// An array of no elements with as many axes as `dim`: a placeholder that
+/// allocates nothing.
+fn empty_array<A, D: ndarray::Dimension>(dim: &D) -> ndarray::Array<A, D> {
+    let mut shape = dim.clone();
+    shape.slice_mut().iter_mut().for_each(|n| *n = 0);
+    ndarray::Array::from_shape_vec(shape, Vec::new())
+        .unwrap_or_else(|_| unreachable!("no elements fit no elements"))
+}
+
+/// Zeros for a placeholder no contribution reached; standard layout for
+/// what a transposed contribution left in column-major order.
+fn complete_array<A: crate::Real, D: ndarray::Dimension>(
+    dim: &D,
+    tangent: &mut ndarray::Array<A, D>,
+) {
+    if tangent.raw_dim() != *dim {
+        *tangent = ndarray::Array::zeros(dim.clone());
+    } else if !tangent.is_standard_layout() {
+        *tangent = tangent.as_standard_layout().into_owned();
+    }
 }
 
 /// The borrowed form of an array (`&ArrayRef2<f64>`, what `&*a` gives)
@@ -121,5 +207,13 @@ impl<A: crate::Real, D: ndarray::Dimension> Differentiable for ndarray::ArrayRef
     #[inline]
     fn zero_tangent(&self) -> Self::Tangent {
         ndarray::Array::zeros(self.raw_dim())
+    }
+    #[inline]
+    fn empty_tangent(&self) -> Self::Tangent {
+        empty_array(&self.raw_dim())
+    }
+    #[inline]
+    fn complete_tangent(&self, tangent: &mut Self::Tangent) {
+        complete_array(&self.raw_dim(), tangent);
     }
 }

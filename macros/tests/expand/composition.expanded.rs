@@ -42,8 +42,9 @@ fn square_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>) {
     (
         value,
         move |d_value| {
-            let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
+            let mut d_x = ::gradgen::__private::empty_tangent(&x);
             let _ = square::reverse(x, d_value, ::gradgen::__private::slot(&mut d_x));
+            ::gradgen::__private::complete_tangent(&x, &mut d_x);
             d_x
         },
     )
@@ -70,12 +71,13 @@ fn square_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>) {
  ```*/
 #[allow(dead_code)]
 fn square_grad(x: f64) -> (f64, f64) {
-    let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
+    let mut d_x = ::gradgen::__private::empty_tangent(&x);
     let value = square::reverse(
         x,
         ::gradgen::__private::one(),
         ::gradgen::__private::slot(&mut d_x),
     );
+    ::gradgen::__private::complete_tangent(&x, &mut d_x);
     (value, d_x)
 }
 fn chain(p: &Toy, x: f64) -> f64 {
@@ -119,7 +121,7 @@ impl chain {
         let d_g = t3_tape.lhs(&d_t3);
         let mut d_h = t3_tape.rhs(&d_t3);
         let d_t1 = g_tape.lhs(&d_g);
-        let d_t2 = g_tape.rhs(&d_g);
+        let d_t2 = g_tape.rhs_owned(d_g);
         square::reverse(p.beta[1], d_t2, gg::IntoSlot::into_slot(&mut d_p.beta[1]));
         crate::square::reverse(h, d_t1, gg::IntoSlot::into_slot(&mut d_h));
         let mut d_t0 = gg::zero_like(&t0);
@@ -143,7 +145,7 @@ fn chain_vjp<'a0>(
     (
         value,
         move |d_value| {
-            let mut d_p = ::gradgen::Differentiable::zero_tangent(&p);
+            let mut d_p = ::gradgen::__private::empty_tangent(&p);
             let _ = chain::reverse(
                 p,
                 x,
@@ -151,6 +153,7 @@ fn chain_vjp<'a0>(
                 ::gradgen::__private::slot(&mut d_p),
                 ::gradgen::__private::NoGrad,
             );
+            ::gradgen::__private::complete_tangent(&p, &mut d_p);
             d_p
         },
     )
@@ -188,7 +191,7 @@ fn chain_vjp<'a0>(
  ```*/
 #[allow(dead_code)]
 fn chain_grad(p: &Toy, x: f64) -> (f64, ::gradgen::Grad<Toy>) {
-    let mut d_p = ::gradgen::Differentiable::zero_tangent(&p);
+    let mut d_p = ::gradgen::__private::empty_tangent(&p);
     let value = chain::reverse(
         p,
         x,
@@ -196,5 +199,6 @@ fn chain_grad(p: &Toy, x: f64) -> (f64, ::gradgen::Grad<Toy>) {
         ::gradgen::__private::slot(&mut d_p),
         ::gradgen::__private::NoGrad,
     );
+    ::gradgen::__private::complete_tangent(&p, &mut d_p);
     (value, d_p)
 }

@@ -80,8 +80,8 @@ fn polar_vjp(
     (
         value,
         move |d_value| {
-            let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
-            let mut d_y = ::gradgen::Differentiable::zero_tangent(&y);
+            let mut d_x = ::gradgen::__private::empty_tangent(&x);
+            let mut d_y = ::gradgen::__private::empty_tangent(&y);
             let _ = polar::reverse(
                 x,
                 y,
@@ -89,6 +89,8 @@ fn polar_vjp(
                 ::gradgen::__private::slot(&mut d_x),
                 ::gradgen::__private::slot(&mut d_y),
             );
+            ::gradgen::__private::complete_tangent(&x, &mut d_x);
+            ::gradgen::__private::complete_tangent(&y, &mut d_y);
             (d_x, d_y)
         },
     )

@@ -49,7 +49,7 @@ impl shadowing {
         let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
         let mut d_y_scratch = ::core::option::Option::None;
         let d_y = d_y.or_scratch(&mut d_y_scratch, &y);
-        let d_t2 = t3_tape.lhs(&d_t3);
+        let d_t2 = t3_tape.lhs_owned(d_t3);
         let d_acc_2 = t2_tape.lhs(&d_t2);
         let d_t1 = t2_tape.rhs(&d_t2);
         let d_x_1 = gg::d_atan2_0(&d_t1, &x_1, &y);
@@ -58,7 +58,7 @@ impl shadowing {
         gg::acc(&mut *d_x, x_1_tape.rhs(&d_x_1));
         let d_acc_1 = acc_2_tape.lhs(&d_acc_2);
         let d_acc = acc_1_tape.lhs(&d_acc_1);
-        let d_t0 = acc_1_tape.rhs(&d_acc_1);
+        let d_t0 = acc_1_tape.rhs_owned(d_acc_1);
         gg::acc(&mut *d_x, gg::d_sin(d_t0, &x));
         gg::acc(&mut *d_x, acc_tape.lhs(&d_acc));
         gg::acc(&mut *d_y, acc_tape.rhs(&d_acc));
@@ -81,8 +81,8 @@ fn shadowing_vjp(
     (
         value,
         move |d_value| {
-            let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
-            let mut d_y = ::gradgen::Differentiable::zero_tangent(&y);
+            let mut d_x = ::gradgen::__private::empty_tangent(&x);
+            let mut d_y = ::gradgen::__private::empty_tangent(&y);
             let _ = shadowing::reverse(
                 x,
                 y,
@@ -92,6 +92,8 @@ fn shadowing_vjp(
                 ::gradgen::__private::slot(&mut d_y),
                 ::gradgen::__private::NoGrad,
             );
+            ::gradgen::__private::complete_tangent(&x, &mut d_x);
+            ::gradgen::__private::complete_tangent(&y, &mut d_y);
             (d_x, d_y)
         },
     )
@@ -137,8 +139,8 @@ fn shadowing_vjp(
  ```*/
 #[allow(dead_code)]
 fn shadowing_grad(x: f64, y: f64, n: usize) -> (f64, (f64, f64)) {
-    let mut d_x = ::gradgen::Differentiable::zero_tangent(&x);
-    let mut d_y = ::gradgen::Differentiable::zero_tangent(&y);
+    let mut d_x = ::gradgen::__private::empty_tangent(&x);
+    let mut d_y = ::gradgen::__private::empty_tangent(&y);
     let value = shadowing::reverse(
         x,
         y,
@@ -148,5 +150,7 @@ fn shadowing_grad(x: f64, y: f64, n: usize) -> (f64, (f64, f64)) {
         ::gradgen::__private::slot(&mut d_y),
         ::gradgen::__private::NoGrad,
     );
+    ::gradgen::__private::complete_tangent(&x, &mut d_x);
+    ::gradgen::__private::complete_tangent(&y, &mut d_y);
     (value, (d_x, d_y))
 }

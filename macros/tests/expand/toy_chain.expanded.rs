@@ -53,24 +53,24 @@ impl toy_loss {
         let mut d_p_scratch = ::core::option::Option::None;
         let d_p = d_p.or_scratch(&mut d_p_scratch, &p);
         let d_t4 = gg::d_powi(d_t5, &t4, 2);
-        let d_f3 = t4_tape.lhs(&d_t4);
+        let d_f3 = t4_tape.lhs_owned(d_t4);
         gg::acc(&mut d_p.beta[3], f3_tape.lhs(&d_f3));
-        let d_t3 = f3_tape.rhs(&d_f3);
+        let d_t3 = f3_tape.rhs_owned(d_f3);
         gg::acc(&mut d_p.omega[3], t3_tape.lhs(&d_t3));
         let d_h3 = t3_tape.rhs(&d_t3);
         let d_f2 = gg::d_cos(d_h3, &f2);
         gg::acc(&mut d_p.beta[2], f2_tape.lhs(&d_f2));
-        let d_t2 = f2_tape.rhs(&d_f2);
+        let d_t2 = f2_tape.rhs_owned(d_f2);
         gg::acc(&mut d_p.omega[2], t2_tape.lhs(&d_t2));
         let d_h2 = t2_tape.rhs(&d_t2);
         let d_f1 = gg::d_exp(d_h2, &h2);
         gg::acc(&mut d_p.beta[1], f1_tape.lhs(&d_f1));
-        let d_t1 = f1_tape.rhs(&d_f1);
+        let d_t1 = f1_tape.rhs_owned(d_f1);
         gg::acc(&mut d_p.omega[1], t1_tape.lhs(&d_t1));
         let d_h1 = t1_tape.rhs(&d_t1);
         let d_f0 = gg::d_sin(d_h1, &f0);
         gg::acc(&mut d_p.beta[0], f0_tape.lhs(&d_f0));
-        let d_t0 = f0_tape.rhs(&d_f0);
+        let d_t0 = f0_tape.rhs_owned(d_f0);
         gg::acc(&mut d_p.omega[0], t0_tape.lhs(&d_t0));
         t5
     }
@@ -91,7 +91,7 @@ pub fn toy_loss_vjp<'a0>(
     (
         value,
         move |d_value| {
-            let mut d_p = ::gradgen::Differentiable::zero_tangent(&p);
+            let mut d_p = ::gradgen::__private::empty_tangent(&p);
             let _ = toy_loss::reverse(
                 p,
                 x,
@@ -101,6 +101,7 @@ pub fn toy_loss_vjp<'a0>(
                 ::gradgen::__private::NoGrad,
                 ::gradgen::__private::NoGrad,
             );
+            ::gradgen::__private::complete_tangent(&p, &mut d_p);
             d_p
         },
     )
@@ -157,7 +158,7 @@ pub fn toy_loss_vjp<'a0>(
  ```*/
 #[allow(dead_code)]
 pub fn toy_loss_grad(p: &Toy, x: f64, y: f64) -> (f64, ::gradgen::Grad<Toy>) {
-    let mut d_p = ::gradgen::Differentiable::zero_tangent(&p);
+    let mut d_p = ::gradgen::__private::empty_tangent(&p);
     let value = toy_loss::reverse(
         p,
         x,
@@ -167,5 +168,6 @@ pub fn toy_loss_grad(p: &Toy, x: f64, y: f64) -> (f64, ::gradgen::Grad<Toy>) {
         ::gradgen::__private::NoGrad,
         ::gradgen::__private::NoGrad,
     );
+    ::gradgen::__private::complete_tangent(&p, &mut d_p);
     (value, d_p)
 }

@@ -105,6 +105,16 @@ impl<T: Real> AddTape<T> {
     pub fn rhs(&self, d: &T) -> T {
         *d
     }
+    /// `d lhs = d`, for the last reader of `d`.
+    #[inline]
+    pub fn lhs_owned(&self, d: T) -> T {
+        d
+    }
+    /// `d rhs = d`, for the last reader of `d`.
+    #[inline]
+    pub fn rhs_owned(&self, d: T) -> T {
+        d
+    }
 }
 
 /// The tape of a scalar `-`: nothing to keep.
@@ -125,6 +135,16 @@ impl<T: Real> SubTape<T> {
     #[inline]
     pub fn rhs(&self, d: &T) -> T {
         -*d
+    }
+    /// `d lhs = d`, for the last reader of `d`.
+    #[inline]
+    pub fn lhs_owned(&self, d: T) -> T {
+        d
+    }
+    /// `d rhs = -d`, for the last reader of `d`.
+    #[inline]
+    pub fn rhs_owned(&self, d: T) -> T {
+        -d
     }
 }
 

@@ -123,7 +123,11 @@ where
 {
     #[inline]
     fn accumulate(&mut self, rhs: ArrayBase<S, D>) {
-        Zip::from(self).and(&rhs).for_each(|a, &b| *a += b);
+        if is_placeholder(self, &rhs) {
+            *self = rhs.into_owned();
+        } else {
+            Zip::from(self).and(&rhs).for_each(|a, &b| *a += b);
+        }
     }
 }
 
@@ -135,8 +139,34 @@ where
 {
     #[inline]
     fn accumulate(&mut self, rhs: &'r ArrayBase<S, D>) {
-        Zip::from(self).and(rhs).for_each(|a, &b| *a += b);
+        if is_placeholder(self, rhs) {
+            *self = rhs.to_owned();
+        } else {
+            Zip::from(self).and(rhs).for_each(|a, &b| *a += b);
+        }
     }
+}
+
+/// Whether `adjoint` is the empty placeholder of a gradient (see
+/// [`Differentiable::empty_tangent`]) that the first contribution moves into.
+#[inline]
+fn is_placeholder<A, D: Dimension, S: Data<Elem = A>>(
+    adjoint: &Array<A, D>,
+    rhs: &ArrayBase<S, D>,
+) -> bool {
+    adjoint.is_empty() && !rhs.is_empty()
+}
+
+/// A gradient to accumulate into, with placeholders for its array leaves.
+#[inline]
+pub fn empty_tangent<T: Differentiable + ?Sized>(value: &T) -> T::Tangent {
+    value.empty_tangent()
+}
+
+/// The gradient made whole: zeros where nothing arrived, row-major arrays.
+#[inline]
+pub fn complete_tangent<T: Differentiable + ?Sized>(value: &T, tangent: &mut T::Tangent) {
+    value.complete_tangent(tangent);
 }
 
 /// `*adjoint += contribution`.
