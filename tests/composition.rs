@@ -76,3 +76,43 @@ fn repeated_calls_accumulate() {
         );
     }
 }
+
+#[differentiable]
+fn product(a: f64, b: f64) -> f64 {
+    a * b
+}
+
+#[differentiable]
+fn same_value_twice(x: f64) -> f64 {
+    // One value in two slots of one call: both adjoints arrive.
+    let h = x.sin();
+    product(h, h) + product(x, x)
+}
+
+#[test]
+fn one_value_in_two_slots_of_a_call() {
+    for x in [-1.2, 0.3, 2.0] {
+        let (value, d) = same_value_twice_grad(x);
+        assert_eq!(value, x.sin() * x.sin() + x * x);
+        let expected = 2.0 * x.sin() * x.cos() + 2.0 * x;
+        assert!((d - expected).abs() < 1e-12, "{d} vs {expected}");
+    }
+}
+
+#[differentiable]
+fn scaled<T: Real>(x: T, k: T) -> T {
+    x * k
+}
+
+#[differentiable]
+fn with_turbofish(x: f32) -> f32 {
+    // A call with explicit generic arguments.
+    scaled::<f32>(x, 3.0) * x
+}
+
+#[test]
+fn calls_with_generic_arguments() {
+    let (value, d) = with_turbofish_grad(2.0);
+    assert_eq!(value, 12.0);
+    assert_eq!(d, 12.0);
+}

@@ -239,9 +239,10 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     let attrs = &shared.attrs;
     let ret = &shared.sig.ret;
     let generics = &item.sig.generics;
-    let generic_params = &generics.params;
+    let generic_params = generics.params.iter();
     let where_clause = &generics.where_clause;
     let gg = names.fresh("gg", Span::call_site());
+    let keep = names.fresh("K", Span::call_site());
     let param_adjoints: Vec<Ident> = func.params.iter().map(|p| names.adjoint(&p.name)).collect();
     let adjoints: Vec<Ident> = func.vars.iter().map(|v| names.adjoint(&v.name)).collect();
     let mut body = Body {
@@ -306,7 +307,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         impl #name {
             #[doc = #doc]
             #[inline]
-            pub fn reverse<#generic_params>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #ret #where_clause {
+            pub fn reverse<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #keep #where_clause {
                 use ::gradgen::__private as #gg;
                 // The derivative stands for the function: a user who calls
                 // only `_grad` has still used it.
@@ -317,7 +318,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
                 #(#scratch)*
                 #seed
                 #reverse
-                #result
+                #keep::keep(move || #result)
             }
         }
     }
@@ -569,29 +570,68 @@ impl Body<'_> {
     /// What a call's pullback adds an argument's adjoint into: the
     /// adjoint itself (made zero first if this is its first contribution),
     /// the argument's gradient, or nothing for a constant.
-    fn slot(&mut self, value: &Value, out: &mut TokenStream) -> TokenStream {
-        let gg = &self.gg;
-        match value {
+    /// What a call's reverse pass adds an argument's adjoint into: the
+    /// argument's gradient, the adjoint of a computed value (an empty one the
+    /// contribution moves into, if it has none yet), or nothing for a
+    /// constant. `before` and `after` receive what the slot needs around the
+    /// call; `taken` holds the slots this call already uses, so an argument
+    /// passed twice gets a second adjoint added in afterwards.
+    fn slot(
+        &mut self,
+        value: &Value,
+        before: &mut TokenStream,
+        after: &mut TokenStream,
+        taken: &mut Vec<String>,
+    ) -> TokenStream {
+        let gg = self.gg.clone();
+        let (direct, fresh_var) = match value {
             Value::Var(v) if self.func.vars[v.0].varied => {
                 let d = self.adjoint(*v);
-                if !self.seen[v.0] {
-                    self.seen[v.0] = true;
-                    let x = self.var(*v);
-                    out.extend(quote!(let mut #d = #gg::zero_like(&#x);));
-                }
-                quote!(&mut #d)
+                (quote!(&mut #d), (!self.seen[v.0]).then_some(*v))
             }
             Value::Place(p) if self.func.params[p.param].active => {
                 let d = self.param_adjoints[p.param].clone();
                 let path = &p.path;
-                if path.is_empty() {
+                let slot = if path.is_empty() {
                     quote!(&mut *#d)
                 } else {
                     quote!(&mut #d #path)
-                }
+                };
+                (slot, None)
             }
-            _ => quote!(#gg::NoGrad),
+            _ => return quote!(#gg::NoGrad),
+        };
+        let key = direct.to_string();
+        if taken.contains(&key) {
+            // The same adjoint twice in one call: the second goes through
+            // an adjoint of its own, added in after the call.
+            let x = self.value_tokens(value);
+            let extra = self.names.fresh("d_again", Span::call_site());
+            before.extend(quote!(let mut #extra = ::core::option::Option::None;));
+            let target = match value {
+                Value::Var(v) => {
+                    let d = self.adjoint(*v);
+                    quote!(&mut #d)
+                }
+                _ => direct.clone(),
+            };
+            after.extend(quote!(#gg::acc(#target, #gg::filled(#extra, &#x));));
+            return quote!(&mut #extra);
         }
+        taken.push(key);
+        if let Some(v) = fresh_var {
+            // The first contribution: the callee moves it in.
+            self.seen[v.0] = true;
+            let d = self.adjoint(v);
+            let x = self.var(v);
+            let mutability = (self.analysis.uses[v.0] > 1).then(|| quote!(mut));
+            before.extend(quote!(let mut #d = ::core::option::Option::None;));
+            let mut fill = quote!(let #mutability #d = #gg::filled(#d, &#x););
+            // Added first, so later duplicates add into the filled adjoint.
+            fill.extend(std::mem::take(after));
+            *after = fill;
+        }
+        direct
     }
 
     fn reverse(&mut self) -> TokenStream {
@@ -652,20 +692,23 @@ impl Body<'_> {
                 args,
             } => {
                 // The callee's own backward pass, on the same arguments.
-                let mut out = TokenStream::new();
+                let (mut before, mut after, mut taken) =
+                    (TokenStream::new(), TokenStream::new(), Vec::new());
                 let mut slots = Vec::new();
                 for arg in args {
-                    let slot = self.slot(&arg.value, &mut out);
+                    let slot = self.slot(&arg.value, &mut before, &mut after, &mut taken);
                     // At the call's span, so that an active value passed where
                     // the callee has no gradient slot is reported there.
                     let slot = respan(slot, span);
                     slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
                 }
                 let args = args.iter().map(|a| self.operand_tokens(a));
-                out.extend(
-                    quote_spanned!(span=> #path::reverse #generics (#(#args,)* #d_y, #(#slots),*);),
-                );
-                out
+                let generics = with_inferred_keep(generics);
+                before.extend(quote_spanned!(span=>
+                    let #gg::Dropped = #path::reverse #generics (#(#args,)* #d_y, #(#slots),*);
+                ));
+                before.extend(after);
+                before
             }
             Op::Method { rule, args, .. } => {
                 let f = Ident::new(rule.function, span);
@@ -717,6 +760,22 @@ fn respan(tokens: TokenStream, span: Span) -> TokenStream {
             tt
         })
         .collect()
+}
+
+/// A call's generic arguments with one `_` more, for the entry point's
+/// `Keep` parameter: `::<f32>` becomes `::<f32, _>`; none stay none.
+fn with_inferred_keep(generics: &TokenStream) -> TokenStream {
+    match syn::parse2::<syn::AngleBracketedGenericArguments>(generics.clone()) {
+        Ok(mut args) => {
+            args.args.push(syn::GenericArgument::Type(syn::Type::Infer(
+                syn::TypeInfer {
+                    underscore_token: Default::default(),
+                },
+            )));
+            args.to_token_stream()
+        }
+        Err(_) => generics.clone(),
+    }
 }
 
 fn op_fn(op: BinOp) -> Ident {
@@ -796,7 +855,7 @@ fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> 
             let #value = #name(#(#forward_args),*);
             (#value, move |#d_value| {
                 #(#zeros)*
-                let _ = #name::reverse(#(#args,)* #d_value, #(#slots),*);
+                let ::gradgen::__private::Dropped = #name::reverse(#(#args,)* #d_value, #(#slots),*);
                 #(#completes)*
                 #grads
             })
@@ -830,7 +889,7 @@ fn grad(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) ->
         #[allow(dead_code)]
         #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
             #(#zeros)*
-            let #value = #name::reverse(#(#args,)* ::gradgen::__private::one(), #(#slots),*);
+            let ::gradgen::__private::Kept(#value) = #name::reverse(#(#args,)* ::gradgen::__private::one(), #(#slots),*);
             #(#completes)*
             (#value, #grads)
         }

@@ -29,7 +29,7 @@ use ndarray::{
 use num_traits::{Float, One, Zero};
 
 use crate::__private::array::{self, co_broadcast};
-use crate::__private::{Accumulate, NoGrad, Slot};
+use crate::__private::{Accumulate, Keep, NoGrad, Slot};
 use crate::{Differentiable, Grad, Real};
 
 // ----- arguments -------------------------------------------------------------
@@ -45,13 +45,14 @@ pub trait Elements: Differentiable + Sized {
     /// `f` at every element (in the buffer of an array moved in).
     fn map_elements(self, f: impl FnMut(Self::Elem) -> Self::Elem) -> Self::Output;
     /// With `(d_x, y) = f(d, x)` at every element: adds `d_x` into `grad`
-    /// (unless it is discarded) and returns `y`, written into `d`'s buffer.
-    fn reverse_elements(
+    /// (unless it is discarded) and returns `y` if the caller keeps it,
+    /// written into `d`'s buffer where it can be.
+    fn reverse_elements<K: Keep<Self::Output>>(
         self,
         d: Self::Output,
         grad: Slot<'_, Grad<Self>>,
         f: impl FnMut(Self::Elem, Self::Elem) -> (Self::Elem, Self::Elem),
-    ) -> Self::Output;
+    ) -> K;
 }
 
 impl<T: Real> Elements for T {
@@ -62,12 +63,15 @@ impl<T: Real> Elements for T {
         f(self)
     }
     #[inline]
-    fn reverse_elements(self, d: T, grad: Slot<'_, T>, mut f: impl FnMut(T, T) -> (T, T)) -> T {
+    fn reverse_elements<K: Keep<T>>(
+        self,
+        d: T,
+        grad: Slot<'_, T>,
+        mut f: impl FnMut(T, T) -> (T, T),
+    ) -> K {
         let (d_x, y) = f(d, self);
-        if let Slot::Add(g) = grad {
-            *g += d_x;
-        }
-        y
+        grad.put_with(|| d_x);
+        K::keep(|| y)
     }
 }
 
@@ -82,12 +86,12 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> Elements for ArrayBase<S, D> {
         }
     }
     #[inline]
-    fn reverse_elements(
+    fn reverse_elements<K: Keep<Array<A, D>>>(
         self,
         d: Array<A, D>,
         grad: Slot<'_, Array<A, D>>,
         f: impl FnMut(A, A) -> (A, A),
-    ) -> Array<A, D> {
+    ) -> K {
         reverse_array(ArrayRef::view(&self), d, grad, f)
     }
 }
@@ -100,32 +104,63 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> Elements for &ArrayBase<S, D> {
         self.mapv(f)
     }
     #[inline]
-    fn reverse_elements(
+    fn reverse_elements<K: Keep<Array<A, D>>>(
         self,
         d: Array<A, D>,
         grad: Slot<'_, Array<A, D>>,
         f: impl FnMut(A, A) -> (A, A),
-    ) -> Array<A, D> {
+    ) -> K {
         reverse_array(ArrayRef::view(self), d, grad, f)
     }
 }
 
-/// [`Elements::reverse_elements`] for arrays: one pass, no allocation.
-fn reverse_array<A: Real, D: Dimension>(
+/// [`Elements::reverse_elements`] for arrays: one pass, and no allocation
+/// but for a value kept while the contribution moves into a new adjoint.
+fn reverse_array<A: Real, D: Dimension, K: Keep<Array<A, D>>>(
     x: ArrayView<'_, A, D>,
     mut d: Array<A, D>,
     grad: Slot<'_, Array<A, D>>,
     mut f: impl FnMut(A, A) -> (A, A),
-) -> Array<A, D> {
+) -> K {
+    let wanted = K::WANTED;
+    let add_into =
+        |g: &mut Array<A, D>, mut d: Array<A, D>, mut f: &mut dyn FnMut(A, A) -> (A, A)| {
+            Zip::from(g).and(&mut d).and(&x).for_each(|g, d, &x| {
+                let (d_x, y) = f(*d, x);
+                *g += d_x;
+                if wanted {
+                    *d = y;
+                }
+            });
+            let _ = &mut f;
+            K::keep(|| d)
+        };
     match grad {
-        Slot::Add(g) => Zip::from(g).and(&mut d).and(&x).for_each(|g, d, &x| {
-            let (d_x, y) = f(*d, x);
-            *g += d_x;
-            *d = y;
-        }),
-        Slot::Discard => Zip::from(&mut d).and(&x).for_each(|d, &x| *d = f(*d, x).1),
+        Slot::Add(g) => add_into(g, d, &mut f),
+        Slot::Fill(Some(g)) => add_into(g, d, &mut f),
+        Slot::Fill(first) => {
+            // The caller has no adjoint yet: `d`'s buffer becomes it.
+            if wanted {
+                let y = Zip::from(&mut d).and(&x).map_collect(|d, &x| {
+                    let (d_x, y) = f(*d, x);
+                    *d = d_x;
+                    y
+                });
+                *first = Some(d);
+                K::keep(|| y)
+            } else {
+                Zip::from(&mut d).and(&x).for_each(|d, &x| *d = f(*d, x).0);
+                *first = Some(d);
+                K::keep(|| unreachable!("a dropped value is never made"))
+            }
+        }
+        Slot::Discard => {
+            if wanted {
+                Zip::from(&mut d).and(&x).for_each(|d, &x| *d = f(*d, x).1);
+            }
+            K::keep(|| d)
+        }
     }
-    d
 }
 
 /// An array argument whose gradient is an owned array of its shape: an
@@ -177,9 +212,7 @@ impl<T: Labels + ?Sized> Labels for &T {
 /// Adds `contribution` into a slot, unless the caller discards it.
 #[inline]
 fn add_into<G: Accumulate>(slot: Slot<'_, G>, contribution: impl FnOnce() -> G) {
-    if let Slot::Add(g) = slot {
-        g.accumulate(contribution());
-    }
+    slot.put_with(contribution);
 }
 
 // ----- activations -------------------------------------------------------------
@@ -221,7 +254,11 @@ impl relu {
     /// Runs [`relu`](fn@relu) and its reverse step for the adjoint `d_y` of
     /// the result: adds `d_y` where `x > 0` into `d_x`; returns the value.
     #[inline]
-    pub fn reverse<X: Elements>(x: X, d_y: X::Output, d_x: Slot<'_, Grad<X>>) -> X::Output {
+    pub fn reverse<X: Elements, K: Keep<X::Output>>(
+        x: X,
+        d_y: X::Output,
+        d_x: Slot<'_, Grad<X>>,
+    ) -> K {
         x.reverse_elements(d_y, d_x, |d, x| {
             let d_x = if x > X::Elem::zero() {
                 d
@@ -261,13 +298,13 @@ impl leaky_relu {
     /// adjoint `d_y` of the result: `d_x += d_y` where `x > 0`, else
     /// `slope * d_y`; returns the value.
     #[inline]
-    pub fn reverse<X: Elements>(
+    pub fn reverse<X: Elements, K: Keep<X::Output>>(
         x: X,
         slope: X::Elem,
         d_y: X::Output,
         d_x: Slot<'_, Grad<X>>,
         _: NoGrad,
-    ) -> X::Output {
+    ) -> K {
         x.reverse_elements(d_y, d_x, |d, x| {
             if x > X::Elem::zero() {
                 (d, x)
@@ -313,7 +350,11 @@ impl sigmoid {
     /// Runs [`sigmoid`](fn@sigmoid) and its reverse step for the adjoint
     /// `d_y` of the result: `d_x += d_y y (1 - y)`; returns the value.
     #[inline]
-    pub fn reverse<X: Elements>(x: X, d_y: X::Output, d_x: Slot<'_, Grad<X>>) -> X::Output {
+    pub fn reverse<X: Elements, K: Keep<X::Output>>(
+        x: X,
+        d_y: X::Output,
+        d_x: Slot<'_, Grad<X>>,
+    ) -> K {
         x.reverse_elements(d_y, d_x, |d, x| {
             let y = sigmoid_of(x);
             (d * y * (X::Elem::one() - y), y)
@@ -351,7 +392,11 @@ impl softplus {
     /// Runs [`softplus`](fn@softplus) and its reverse step for the adjoint
     /// `d_y` of the result: `d_x += d_y sigmoid(x)`; returns the value.
     #[inline]
-    pub fn reverse<X: Elements>(x: X, d_y: X::Output, d_x: Slot<'_, Grad<X>>) -> X::Output {
+    pub fn reverse<X: Elements, K: Keep<X::Output>>(
+        x: X,
+        d_y: X::Output,
+        d_x: Slot<'_, Grad<X>>,
+    ) -> K {
         x.reverse_elements(d_y, d_x, |d, x| (d * sigmoid_of(x), softplus_of(x)))
     }
 }
@@ -416,29 +461,32 @@ impl softmax {
     /// Runs [`softmax`](fn@softmax) and its reverse step for the adjoint
     /// `d_y` of the result: `d_x += y * (d_y - sum(d_y * y))` per lane;
     /// returns the value.
-    pub fn reverse<X: ArrayArg>(
+    pub fn reverse<X: ArrayArg, K: Keep<Array<X::Elem, X::Dim>>>(
         x: X,
         axis: Axis,
         d_y: Array<X::Elem, X::Dim>,
         d_x: Slot<'_, Grad<X>>,
         _: NoGrad,
-    ) -> Array<X::Elem, X::Dim> {
-        let y = softmax_of(x.view(), axis);
-        if let Slot::Add(g) = d_x {
-            Zip::from(g.lanes_mut(axis))
-                .and(y.lanes(axis))
-                .and(d_y.lanes(axis))
-                .for_each(|mut g, y, d| {
-                    let s = Zip::from(&y)
-                        .and(&d)
-                        .fold(X::Elem::zero(), |s, &y, &d| s + y * d);
-                    Zip::from(&mut g)
-                        .and(&y)
-                        .and(&d)
-                        .for_each(|g, &y, &d| *g += y * (d - s));
-                });
-        }
-        y
+    ) -> K {
+        let value = {
+            let y = softmax_of(x.view(), axis);
+            if let Some(g) = d_x.target(&x) {
+                Zip::from(g.lanes_mut(axis))
+                    .and(y.lanes(axis))
+                    .and(d_y.lanes(axis))
+                    .for_each(|mut g, y, d| {
+                        let s = Zip::from(&y)
+                            .and(&d)
+                            .fold(X::Elem::zero(), |s, &y, &d| s + y * d);
+                        Zip::from(&mut g)
+                            .and(&y)
+                            .and(&d)
+                            .for_each(|g, &y, &d| *g += y * (d - s));
+                    });
+            }
+            y
+        };
+        K::keep(move || value)
     }
 }
 
@@ -482,27 +530,30 @@ impl log_softmax {
     /// Runs [`log_softmax`](fn@log_softmax) and its reverse step for the
     /// adjoint `d_y` of the result: `d_x += d_y - e^y * sum(d_y)` per lane;
     /// returns the value.
-    pub fn reverse<X: ArrayArg>(
+    pub fn reverse<X: ArrayArg, K: Keep<Array<X::Elem, X::Dim>>>(
         x: X,
         axis: Axis,
         d_y: Array<X::Elem, X::Dim>,
         d_x: Slot<'_, Grad<X>>,
         _: NoGrad,
-    ) -> Array<X::Elem, X::Dim> {
-        let y = log_softmax_of(x.view(), axis);
-        if let Slot::Add(g) = d_x {
-            Zip::from(g.lanes_mut(axis))
-                .and(y.lanes(axis))
-                .and(d_y.lanes(axis))
-                .for_each(|mut g, y, d| {
-                    let s = d.sum();
-                    Zip::from(&mut g)
-                        .and(&y)
-                        .and(&d)
-                        .for_each(|g, &y, &d| *g += d - y.exp() * s);
-                });
-        }
-        y
+    ) -> K {
+        let value = {
+            let y = log_softmax_of(x.view(), axis);
+            if let Some(g) = d_x.target(&x) {
+                Zip::from(g.lanes_mut(axis))
+                    .and(y.lanes(axis))
+                    .and(d_y.lanes(axis))
+                    .for_each(|mut g, y, d| {
+                        let s = d.sum();
+                        Zip::from(&mut g)
+                            .and(&y)
+                            .and(&d)
+                            .for_each(|g, &y, &d| *g += d - y.exp() * s);
+                    });
+            }
+            y
+        };
+        K::keep(move || value)
     }
 }
 
@@ -542,30 +593,33 @@ impl logsumexp {
     /// Runs [`logsumexp`](fn@logsumexp) and its reverse step for the
     /// adjoint `d_y` of the result: `d_x += d_y * e^(x - y)` along `axis`;
     /// returns the value.
-    pub fn reverse<X: ArrayArg>(
+    pub fn reverse<X: ArrayArg, K: Keep<Array<X::Elem, <X::Dim as Dimension>::Smaller>>>(
         x: X,
         axis: Axis,
         d_y: Array<X::Elem, <X::Dim as Dimension>::Smaller>,
         d_x: Slot<'_, Grad<X>>,
         _: NoGrad,
-    ) -> Array<X::Elem, <X::Dim as Dimension>::Smaller>
+    ) -> K
     where
         X::Dim: RemoveAxis,
     {
-        let x = x.view();
-        let y = Zip::from(x.lanes(axis)).map_collect(logsumexp_of);
-        if let Slot::Add(g) = d_x {
-            Zip::from(g.lanes_mut(axis))
-                .and(x.lanes(axis))
-                .and(&y)
-                .and(&d_y)
-                .for_each(|mut g, x, &y, &d| {
-                    Zip::from(&mut g)
-                        .and(&x)
-                        .for_each(|g, &x| *g += d * (x - y).exp());
-                });
-        }
-        y
+        let value = {
+            let x = x.view();
+            let y = Zip::from(x.lanes(axis)).map_collect(logsumexp_of);
+            if let Some(g) = d_x.target(&x) {
+                Zip::from(g.lanes_mut(axis))
+                    .and(x.lanes(axis))
+                    .and(&y)
+                    .and(&d_y)
+                    .for_each(|mut g, x, &y, &d| {
+                        Zip::from(&mut g)
+                            .and(&x)
+                            .for_each(|g, &x| *g += d * (x - y).exp());
+                    });
+            }
+            y
+        };
+        K::keep(move || value)
     }
 }
 
@@ -595,18 +649,25 @@ pub struct sum_of_squares {}
 impl sum_of_squares {
     /// Runs [`sum_of_squares`](fn@sum_of_squares) and its reverse step for
     /// the adjoint `d_y` of the result: `d_r += 2 d_y r`; returns the value.
-    pub fn reverse<R: array::Operand>(r: R, d_y: R::Elem, d_r: Slot<'_, Grad<R>>) -> R::Elem
+    pub fn reverse<R: array::Operand, K: Keep<R::Elem>>(
+        r: R,
+        d_y: R::Elem,
+        d_r: Slot<'_, Grad<R>>,
+    ) -> K
     where
         Grad<R>: Accumulate,
     {
-        let v = r.view();
-        let two_d = d_y + d_y;
-        add_into(d_r, || {
-            R::sum_map_to(&r.shape_of(), v.view(), v.view(), v.view(), |r, _, _| {
-                two_d * r
-            })
-        });
-        sum_of_squares(v)
+        let value = {
+            let v = r.view();
+            let two_d = d_y + d_y;
+            add_into(d_r, || {
+                R::sum_map_to(&r.shape_of(), v.view(), v.view(), v.view(), |r, _, _| {
+                    two_d * r
+                })
+            });
+            sum_of_squares(v)
+        };
+        K::keep(move || value)
     }
 }
 
@@ -688,13 +749,13 @@ impl mse {
     /// the result: `d_p += 2 d_y (p - t) / n`, `d_t -= 2 d_y (p - t) / n`;
     /// returns the value.
     #[track_caller]
-    pub fn reverse<P, T>(
+    pub fn reverse<P, T, K: Keep<P::Elem>>(
         prediction: P,
         target: T,
         d_y: P::Elem,
         d_prediction: Slot<'_, Grad<P>>,
         d_target: Slot<'_, Grad<T>>,
-    ) -> P::Elem
+    ) -> K
     where
         P: array::Operand,
         T: array::Operand<Elem = P::Elem>,
@@ -702,21 +763,24 @@ impl mse {
         Grad<P>: Accumulate,
         Grad<T>: Accumulate,
     {
-        let shapes = (prediction.shape_of(), target.shape_of());
-        with_broadcast(&prediction, &target, "mse", |p, t| {
-            let scale = mean_of(&p, d_y + d_y);
-            add_into(d_prediction, || {
-                P::sum_map_to(&shapes.0, p.clone(), t.clone(), p.clone(), |p, t, _| {
-                    scale * (p - t)
-                })
-            });
-            add_into(d_target, || {
-                T::sum_map_to(&shapes.1, p.clone(), t.clone(), p.clone(), |p, t, _| {
-                    scale * (t - p)
-                })
-            });
-            squared_error(&p, &t)
-        })
+        let value = {
+            let shapes = (prediction.shape_of(), target.shape_of());
+            with_broadcast(&prediction, &target, "mse", |p, t| {
+                let scale = mean_of(&p, d_y + d_y);
+                add_into(d_prediction, || {
+                    P::sum_map_to(&shapes.0, p.clone(), t.clone(), p.clone(), |p, t, _| {
+                        scale * (p - t)
+                    })
+                });
+                add_into(d_target, || {
+                    T::sum_map_to(&shapes.1, p.clone(), t.clone(), p.clone(), |p, t, _| {
+                        scale * (t - p)
+                    })
+                });
+                squared_error(&p, &t)
+            })
+        };
+        K::keep(move || value)
     }
 }
 
@@ -803,22 +867,22 @@ impl softmax_cross_entropy {
     /// reverse step for the adjoint `d_y` of the result: `d_z_i += d_y
     /// (softmax(z_i) - onehot(y_i))`; returns the value.
     #[track_caller]
-    pub fn reverse<X, L>(
+    pub fn reverse<X, L, K: Keep<X::Elem>>(
         logits: X,
         labels: L,
         d_y: X::Elem,
         d_logits: Slot<'_, Grad<X>>,
         _: NoGrad,
-    ) -> X::Elem
+    ) -> K
     where
         X: ArrayArg<Dim = Ix2>,
         L: Labels,
     {
-        let grad = match d_logits {
-            Slot::Add(g) => Some((g, d_y)),
-            Slot::Discard => None,
+        let value = {
+            let grad = d_logits.target(&logits).map(|g| (g, d_y));
+            cross_entropy(logits.view(), &labels, |_| X::Elem::one(), grad)
         };
-        cross_entropy(logits.view(), &labels, |_| X::Elem::one(), grad)
+        K::keep(move || value)
     }
 }
 
@@ -863,22 +927,22 @@ impl softmax_cross_entropy_mean {
     /// and its reverse step for the adjoint `d_y` of the result: `d_z_i +=
     /// d_y (softmax(z_i) - onehot(y_i)) / n`; returns the value.
     #[track_caller]
-    pub fn reverse<X, L>(
+    pub fn reverse<X, L, K: Keep<X::Elem>>(
         logits: X,
         labels: L,
         d_y: X::Elem,
         d_logits: Slot<'_, Grad<X>>,
         _: NoGrad,
-    ) -> X::Elem
+    ) -> K
     where
         X: ArrayArg<Dim = Ix2>,
         L: Labels,
     {
-        let grad = match d_logits {
-            Slot::Add(g) => Some((g, d_y)),
-            Slot::Discard => None,
+        let value = {
+            let grad = d_logits.target(&logits).map(|g| (g, d_y));
+            cross_entropy(logits.view(), &labels, per_example, grad)
         };
-        cross_entropy(logits.view(), &labels, per_example, grad)
+        K::keep(move || value)
     }
 }
 
@@ -942,13 +1006,13 @@ impl binary_cross_entropy_with_logits {
     /// and its reverse step for the adjoint `d_y` of the result: `d_z +=
     /// d_y (sigmoid(z) - t)`, `d_t -= d_y z`; returns the value.
     #[track_caller]
-    pub fn reverse<Z, T>(
+    pub fn reverse<Z, T, K: Keep<Z::Elem>>(
         logits: Z,
         targets: T,
         d_y: Z::Elem,
         d_logits: Slot<'_, Grad<Z>>,
         d_targets: Slot<'_, Grad<T>>,
-    ) -> Z::Elem
+    ) -> K
     where
         Z: array::Operand,
         T: array::Operand<Elem = Z::Elem>,
@@ -956,19 +1020,22 @@ impl binary_cross_entropy_with_logits {
         Grad<Z>: Accumulate,
         Grad<T>: Accumulate,
     {
-        let shapes = (logits.shape_of(), targets.shape_of());
-        with_broadcast(&logits, &targets, BCE, |z, t| {
-            add_into(d_logits, || {
-                Z::sum_map_to(&shapes.0, z.clone(), t.clone(), z.clone(), |z, t, _| {
-                    d_y * (sigmoid_of(z) - t)
-                })
-            });
-            add_into(d_targets, || {
-                T::sum_map_to(&shapes.1, z.clone(), t.clone(), z.clone(), |z, _, _| {
-                    -d_y * z
-                })
-            });
-            bce_sum(&z, &t)
-        })
+        let value = {
+            let shapes = (logits.shape_of(), targets.shape_of());
+            with_broadcast(&logits, &targets, BCE, |z, t| {
+                add_into(d_logits, || {
+                    Z::sum_map_to(&shapes.0, z.clone(), t.clone(), z.clone(), |z, t, _| {
+                        d_y * (sigmoid_of(z) - t)
+                    })
+                });
+                add_into(d_targets, || {
+                    T::sum_map_to(&shapes.1, z.clone(), t.clone(), z.clone(), |z, _, _| {
+                        -d_y * z
+                    })
+                });
+                bce_sum(&z, &t)
+            })
+        };
+        K::keep(move || value)
     }
 }

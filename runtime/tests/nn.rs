@@ -91,27 +91,27 @@ macro_rules! check_elementwise {
 
         // Borrowed: adds into the caller's adjoint, returns the value.
         let mut g = Array2::<f64>::ones((3, 4));
-        let y = $name::reverse(&x $(, $extra)?, d.clone(), gg::slot(&mut g) $(, nograd!($extra))?);
+        let gg::Kept(y) = $name::reverse(&x $(, $extra)?, d.clone(), gg::slot(&mut g) $(, nograd!($extra))?);
         assert_eq!(y, f(&x), "value");
         assert_close(&(g - 1.0), &want, stringify!($name));
         // A view, and an array moved in.
         let mut g = Array2::<f64>::zeros((3, 4));
-        $name::reverse(x.view() $(, $extra)?, d.clone(), gg::slot(&mut g) $(, nograd!($extra))?);
+        let gg::Dropped = $name::reverse(x.view() $(, $extra)?, d.clone(), gg::slot(&mut g) $(, nograd!($extra))?);
         assert_close(&g, &want, stringify!($name));
         let mut g = Array2::<f64>::zeros((3, 4));
-        $name::reverse(x.clone() $(, $extra)?, d.clone(), gg::slot(&mut g) $(, nograd!($extra))?);
+        let gg::Dropped = $name::reverse(x.clone() $(, $extra)?, d.clone(), gg::slot(&mut g) $(, nograd!($extra))?);
         assert_close(&g, &want, stringify!($name));
         assert_eq!($name(x.clone() $(, $extra)?), f(&x));
         assert_eq!($name(x.view() $(, $extra)?), f(&x));
         // A discarded slot: only the value, in the adjoint's buffer.
         let ptr = d.as_ptr();
-        let y = $name::reverse(&x $(, $extra)?, d, gg::Slot::Discard $(, nograd!($extra))?);
+        let gg::Kept(y) = $name::reverse(&x $(, $extra)?, d, gg::Slot::Discard $(, nograd!($extra))?);
         assert_eq!(y.as_ptr(), ptr);
         assert_eq!(y, f(&x));
         // Scalars, elementwise alike.
         for &s in &[-1.3_f64, 0.4, 2.0] {
             let mut g = 0.0_f64;
-            let y = $name::reverse(s $(, $extra)?, 1.0, gg::slot(&mut g) $(, nograd!($extra))?);
+            let gg::Kept(y) = $name::reverse(s $(, $extra)?, 1.0, gg::slot(&mut g) $(, nograd!($extra))?);
             assert_eq!(y, $name(s $(, $extra)?));
             let h = 1e-6;
             let numeric = ($name(s + h $(, $extra)?) - $name(s - h $(, $extra)?)) / (2.0 * h);
@@ -132,15 +132,15 @@ fn activations_and_their_companions() {
 fn relu_has_derivative_zero_at_zero_and_keeps_nan() {
     let x = array![-1.0, 0.0, 2.0];
     let mut g = Array1::zeros(3);
-    relu::reverse(&x, Array1::ones(3), gg::slot(&mut g));
+    let gg::Dropped = relu::reverse(&x, Array1::ones(3), gg::slot(&mut g));
     assert_eq!(g, array![0.0, 0.0, 1.0]);
     let mut g = 0.0;
-    relu::reverse(0.0, 1.0, gg::slot(&mut g));
+    let gg::Dropped = relu::reverse(0.0, 1.0, gg::slot(&mut g));
     assert_eq!(g, 0.0);
     assert!(relu(f64::NAN).is_nan());
     // leaky_relu's slope at 0, as PyTorch.
     let mut g = 0.0;
-    leaky_relu::reverse(0.0, 0.01, 1.0, gg::slot(&mut g), gg::NoGrad);
+    let gg::Dropped = leaky_relu::reverse(0.0, 0.01, 1.0, gg::slot(&mut g), gg::NoGrad);
     assert_eq!(g, 0.01);
 }
 
@@ -153,7 +153,7 @@ fn activations_are_stable_and_work_in_f32() {
     let x = array![-1.0_f32, 0.5];
     assert_eq!(relu(&x), array![0.0_f32, 0.5]);
     let mut g = Array1::<f32>::zeros(2);
-    sigmoid::reverse(&x, array![1.0_f32, 1.0], gg::slot(&mut g));
+    let gg::Dropped = sigmoid::reverse(&x, array![1.0_f32, 1.0], gg::slot(&mut g));
     let s = x.mapv(|x| 1.0 / (1.0 + (-x).exp()));
     assert!((&g - &(&s * &(1.0 - &s))).iter().all(|e| e.abs() < 1e-6));
 }
@@ -167,7 +167,7 @@ fn softmax_family_along_either_axis() {
 
         let want = numeric_grad(&x, &d, |x| softmax(x, axis));
         let mut g = Array2::zeros((3, 4));
-        let y = softmax::reverse(&x, axis, d.clone(), gg::slot(&mut g), gg::NoGrad);
+        let gg::Kept(y) = softmax::reverse(&x, axis, d.clone(), gg::slot(&mut g), gg::NoGrad);
         assert_close(&g, &want, "softmax");
         assert_eq!(y, softmax(&x, axis));
         assert_close(
@@ -178,7 +178,8 @@ fn softmax_family_along_either_axis() {
 
         let want = numeric_grad(&x, &d, |x| log_softmax(x, axis));
         let mut g = Array2::zeros((3, 4));
-        let y = log_softmax::reverse(x.view(), axis, d.clone(), gg::slot(&mut g), gg::NoGrad);
+        let gg::Kept(y) =
+            log_softmax::reverse(x.view(), axis, d.clone(), gg::slot(&mut g), gg::NoGrad);
         assert_close(&g, &want, "log_softmax");
         assert_close(
             &y,
@@ -189,7 +190,7 @@ fn softmax_family_along_either_axis() {
         let d = rng.array(x.sum_axis(axis).raw_dim(), -1.0, 1.0);
         let want = numeric_grad(&x, &d, |x| logsumexp(x, axis));
         let mut g = Array2::zeros((3, 4));
-        let y = logsumexp::reverse(&x, axis, d.clone(), gg::slot(&mut g), gg::NoGrad);
+        let gg::Kept(y) = logsumexp::reverse(&x, axis, d.clone(), gg::slot(&mut g), gg::NoGrad);
         assert_close(&g, &want, "logsumexp");
         assert_close(
             &y,
@@ -213,7 +214,7 @@ fn sum_of_squares_and_mse() {
     let mut rng = Rng(12);
     let r = rng.array((3, 2), -1.0, 1.0);
     let mut g = Array2::zeros((3, 2));
-    let y = sum_of_squares::reverse(&r, 0.5, gg::slot(&mut g));
+    let gg::Kept(y) = sum_of_squares::reverse(&r, 0.5, gg::slot(&mut g));
     assert_eq!(y, sum_of_squares(&r));
     assert_close(
         &g,
@@ -221,20 +222,21 @@ fn sum_of_squares_and_mse() {
         "sum_of_squares",
     );
     let mut g = 0.0;
-    assert_eq!(sum_of_squares::reverse(3.0, 1.0, gg::slot(&mut g)), 9.0);
+    let gg::Kept(y) = sum_of_squares::reverse(3.0, 1.0, gg::slot(&mut g));
+    assert_eq!(y, 9.0);
     assert_eq!(g, 6.0);
 
     let p = rng.array((3, 2), -1.0, 1.0);
     let t = rng.array((3, 2), -1.0, 1.0);
     let (mut gp, mut gt) = (Array2::zeros((3, 2)), Array2::zeros((3, 2)));
-    let y = mse::reverse(&p, &t, 1.0, gg::slot(&mut gp), gg::slot(&mut gt));
+    let gg::Kept(y) = mse::reverse(&p, &t, 1.0, gg::slot(&mut gp), gg::slot(&mut gt));
     assert_eq!(y, mse(&p, &t));
     assert!((y - (&p - &t).mapv(|e| e * e).mean().unwrap()).abs() < 1e-15);
     assert_close(&gp, &numeric_grad_scalar(&p, |p| mse(p, &t)), "mse d_p");
     assert_close(&gt, &numeric_grad_scalar(&t, |t| mse(&p, t)), "mse d_t");
     // A constant target, and a broadcast one (one target per column).
     let mut gp = Array2::zeros((3, 2));
-    mse::reverse(
+    let gg::Dropped = mse::reverse(
         p.view(),
         &t,
         1.0,
@@ -248,7 +250,7 @@ fn sum_of_squares_and_mse() {
     );
     let tc = array![0.5, -0.5];
     let mut gt = Array1::zeros(2);
-    mse::reverse(&p, &tc, 1.0, gg::Slot::Discard, gg::slot(&mut gt));
+    let gg::Dropped = mse::reverse(&p, &tc, 1.0, gg::Slot::Discard, gg::slot(&mut gt));
     assert_close(
         &gt,
         &numeric_grad_scalar(&tc, |tc| mse(&p, tc)),
@@ -271,7 +273,8 @@ fn softmax_cross_entropy_sums_over_examples() {
     assert!((softmax_cross_entropy_mean(&z, labels) - by_hand / 4.0).abs() < 1e-12);
 
     let mut g = Array2::zeros((4, 3));
-    let y = softmax_cross_entropy::reverse(&z, &labels, 2.0, gg::slot(&mut g), gg::NoGrad);
+    let gg::Kept(y) =
+        softmax_cross_entropy::reverse(&z, &labels, 2.0, gg::slot(&mut g), gg::NoGrad);
     assert_eq!(y, softmax_cross_entropy(&z, labels));
     assert_close(
         &g,
@@ -290,7 +293,7 @@ fn softmax_cross_entropy_sums_over_examples() {
     );
 
     let mut g = Array2::zeros((4, 3));
-    softmax_cross_entropy_mean::reverse(
+    let gg::Dropped = softmax_cross_entropy_mean::reverse(
         z.view(),
         labels.to_vec(),
         1.0,
@@ -330,7 +333,7 @@ fn binary_cross_entropy_with_logits_is_stable() {
     assert!((binary_cross_entropy_with_logits(&z, &t) - by_hand).abs() < 1e-12);
 
     let (mut gz, mut gt) = (Array2::zeros((2, 3)), Array2::zeros((2, 3)));
-    let y = binary_cross_entropy_with_logits::reverse(
+    let gg::Kept(y) = binary_cross_entropy_with_logits::reverse(
         &z,
         &t,
         1.0,
@@ -353,7 +356,7 @@ fn binary_cross_entropy_with_logits_is_stable() {
     assert!(binary_cross_entropy_with_logits(1000.0_f64, 0.0).is_finite());
     assert_eq!(binary_cross_entropy_with_logits(-1000.0_f64, 0.0), 0.0);
     let mut g = 0.0_f32;
-    binary_cross_entropy_with_logits::reverse(
+    let gg::Dropped = binary_cross_entropy_with_logits::reverse(
         0.0_f32,
         1.0,
         1.0,
@@ -361,4 +364,29 @@ fn binary_cross_entropy_with_logits_is_stable() {
         gg::IntoSlot::into_slot(gg::NoGrad),
     );
     assert_eq!(g, -0.5);
+}
+
+/// A caller without an adjoint yet lets the contribution move in; the value
+/// is made only when kept.
+#[test]
+fn fill_slots_take_the_first_contribution() {
+    let x = array![-1.0, 2.0, 0.5];
+    let d = array![10.0, 20.0, 30.0];
+    let mut first = None;
+    let gg::Dropped = relu::reverse(&x, d.clone(), gg::IntoSlot::into_slot(&mut first));
+    assert_eq!(first, Some(array![0.0, 20.0, 30.0]));
+    let mut first = None;
+    let gg::Kept(y) = relu::reverse(&x, d.clone(), gg::IntoSlot::into_slot(&mut first));
+    assert_eq!(y, array![0.0, 2.0, 0.5]);
+    assert_eq!(first, Some(array![0.0, 20.0, 30.0]));
+    // A second contribution adds to the first.
+    let gg::Dropped = relu::reverse(&x, d, gg::IntoSlot::into_slot(&mut first));
+    assert_eq!(first, Some(array![0.0, 40.0, 60.0]));
+    // Scalars, and a function that is not elementwise.
+    let mut s = None;
+    let gg::Dropped = sigmoid::reverse(0.0, 4.0, gg::IntoSlot::into_slot(&mut s));
+    assert_eq!(s, Some(1.0));
+    let mut g = None;
+    let gg::Dropped = sum_of_squares::reverse(&x, 1.0, gg::IntoSlot::into_slot(&mut g));
+    assert_eq!(g, Some(array![-2.0, 4.0, 1.0]));
 }

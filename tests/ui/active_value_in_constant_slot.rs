@@ -11,7 +11,7 @@ fn scaled(w: f64, x: f64) -> f64 {
 fn main() {
     let (w, x) = (2.0, 3.0);
     let (mut d_w, mut d_x) = (0.0, 0.0);
-    let _ = scaled::reverse(
+    let gradgen::__private::Dropped = scaled::reverse(
         w,
         x,
         1.0,

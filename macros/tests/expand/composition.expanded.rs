@@ -19,7 +19,11 @@ struct square {}
 impl square {
     ///The composition entry point of [`square`]: runs the forward pass and the backward pass for the adjoint `d_t0` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
-    pub fn reverse(x: f64, d_t0: f64, d_x: ::gradgen::__private::Slot<'_, f64>) -> f64 {
+    pub fn reverse<K: ::gradgen::__private::Keep<f64>>(
+        x: f64,
+        d_t0: f64,
+        d_x: ::gradgen::__private::Slot<'_, f64>,
+    ) -> K {
         use ::gradgen::__private as gg;
         let _ = square;
         let (t0, t0_tape) = gg::mul(x, x);
@@ -27,7 +31,7 @@ impl square {
         let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
         gg::acc(&mut *d_x, t0_tape.lhs(&d_t0));
         gg::acc(&mut *d_x, t0_tape.rhs(&d_t0));
-        t0
+        K::keep(move || t0)
     }
 }
 /** The value of [`square`] and its pullback (vector-Jacobian product) with respect to `x`.
@@ -43,7 +47,11 @@ fn square_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>) {
         value,
         move |d_value| {
             let mut d_x = ::gradgen::__private::empty_tangent(&x);
-            let _ = square::reverse(x, d_value, ::gradgen::__private::slot(&mut d_x));
+            let ::gradgen::__private::Dropped = square::reverse(
+                x,
+                d_value,
+                ::gradgen::__private::slot(&mut d_x),
+            );
             ::gradgen::__private::complete_tangent(&x, &mut d_x);
             d_x
         },
@@ -72,7 +80,7 @@ fn square_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>) {
 #[allow(dead_code)]
 fn square_grad(x: f64) -> (f64, f64) {
     let mut d_x = ::gradgen::__private::empty_tangent(&x);
-    let value = square::reverse(
+    let ::gradgen::__private::Kept(value) = square::reverse(
         x,
         ::gradgen::__private::one(),
         ::gradgen::__private::slot(&mut d_x),
@@ -101,13 +109,13 @@ struct chain {}
 impl chain {
     ///The composition entry point of [`chain`]: runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
-    pub fn reverse(
+    pub fn reverse<K: ::gradgen::__private::Keep<f64>>(
         p: &Toy,
         x: f64,
         d_t3: f64,
         d_p: ::gradgen::__private::Slot<'_, ::gradgen::Grad<Toy>>,
         _: ::gradgen::__private::NoGrad,
-    ) -> f64 {
+    ) -> K {
         use ::gradgen::__private as gg;
         let _ = chain;
         let (t0, t0_tape) = gg::mul(p.beta[0], x);
@@ -122,12 +130,21 @@ impl chain {
         let mut d_h = t3_tape.rhs(&d_t3);
         let d_t1 = g_tape.lhs(&d_g);
         let d_t2 = g_tape.rhs_owned(d_g);
-        square::reverse(p.beta[1], d_t2, gg::IntoSlot::into_slot(&mut d_p.beta[1]));
-        crate::square::reverse(h, d_t1, gg::IntoSlot::into_slot(&mut d_h));
-        let mut d_t0 = gg::zero_like(&t0);
-        square::reverse(t0, d_h, gg::IntoSlot::into_slot(&mut d_t0));
+        let gg::Dropped = square::reverse(
+            p.beta[1],
+            d_t2,
+            gg::IntoSlot::into_slot(&mut d_p.beta[1]),
+        );
+        let gg::Dropped = crate::square::reverse(
+            h,
+            d_t1,
+            gg::IntoSlot::into_slot(&mut d_h),
+        );
+        let mut d_t0 = ::core::option::Option::None;
+        let gg::Dropped = square::reverse(t0, d_h, gg::IntoSlot::into_slot(&mut d_t0));
+        let d_t0 = gg::filled(d_t0, &t0);
         gg::acc(&mut d_p.beta[0], t0_tape.lhs(&d_t0));
-        t3
+        K::keep(move || t3)
     }
 }
 /** The value of [`chain`] and its pullback (vector-Jacobian product) with respect to `p`.
@@ -146,7 +163,7 @@ fn chain_vjp<'a0>(
         value,
         move |d_value| {
             let mut d_p = ::gradgen::__private::empty_tangent(&p);
-            let _ = chain::reverse(
+            let ::gradgen::__private::Dropped = chain::reverse(
                 p,
                 x,
                 d_value,
@@ -192,7 +209,7 @@ fn chain_vjp<'a0>(
 #[allow(dead_code)]
 fn chain_grad(p: &Toy, x: f64) -> (f64, ::gradgen::Grad<Toy>) {
     let mut d_p = ::gradgen::__private::empty_tangent(&p);
-    let value = chain::reverse(
+    let ::gradgen::__private::Kept(value) = chain::reverse(
         p,
         x,
         ::gradgen::__private::one(),

@@ -19,13 +19,13 @@ struct polar {}
 impl polar {
     ///The composition entry point of [`polar`]: runs the forward pass and the backward pass for the adjoint `(d_out,d_out_1,)` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
-    pub fn reverse(
+    pub fn reverse<K: ::gradgen::__private::Keep<(f32, f32)>>(
         x: f32,
         y: f32,
         (d_out, d_out_1): ::gradgen::Grad<(f32, f32)>,
         d_x: ::gradgen::__private::Slot<'_, f32>,
         d_y: ::gradgen::__private::Slot<'_, f32>,
-    ) -> (f32, f32) {
+    ) -> K {
         use ::gradgen::__private as gg;
         let _ = polar;
         let r = x.hypot(y);
@@ -40,7 +40,7 @@ impl polar {
         gg::acc(&mut *d_x, gg::d_atan2_1(&d_t0, &y, &x));
         gg::acc(&mut *d_x, gg::d_hypot_0(&d_r, &x, &y, &r));
         gg::acc(&mut *d_y, gg::d_hypot_1(&d_r, &x, &y, &r));
-        (r, t0)
+        K::keep(move || (r, t0))
     }
 }
 /** The value of [`polar`] and its pullback (vector-Jacobian product) with respect to `x`, `y`.
@@ -82,7 +82,7 @@ fn polar_vjp(
         move |d_value| {
             let mut d_x = ::gradgen::__private::empty_tangent(&x);
             let mut d_y = ::gradgen::__private::empty_tangent(&y);
-            let _ = polar::reverse(
+            let ::gradgen::__private::Dropped = polar::reverse(
                 x,
                 y,
                 d_value,

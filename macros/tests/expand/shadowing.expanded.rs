@@ -25,7 +25,7 @@ struct shadowing {}
 impl shadowing {
     ///The composition entry point of [`shadowing`]: runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
-    pub fn reverse(
+    pub fn reverse<K: ::gradgen::__private::Keep<f64>>(
         x: f64,
         y: f64,
         n: usize,
@@ -33,7 +33,7 @@ impl shadowing {
         d_x: ::gradgen::__private::Slot<'_, f64>,
         d_y: ::gradgen::__private::Slot<'_, f64>,
         _: ::gradgen::__private::NoGrad,
-    ) -> f64 {
+    ) -> K {
         use ::gradgen::__private as gg;
         let _ = shadowing;
         let k = n as f64 * SCALE;
@@ -62,7 +62,7 @@ impl shadowing {
         gg::acc(&mut *d_x, gg::d_sin(d_t0, &x));
         gg::acc(&mut *d_x, acc_tape.lhs(&d_acc));
         gg::acc(&mut *d_y, acc_tape.rhs(&d_acc));
-        t3
+        K::keep(move || t3)
     }
 }
 /** The value of [`shadowing`] and its pullback (vector-Jacobian product) with respect to `x`, `y`.
@@ -83,7 +83,7 @@ fn shadowing_vjp(
         move |d_value| {
             let mut d_x = ::gradgen::__private::empty_tangent(&x);
             let mut d_y = ::gradgen::__private::empty_tangent(&y);
-            let _ = shadowing::reverse(
+            let ::gradgen::__private::Dropped = shadowing::reverse(
                 x,
                 y,
                 n,
@@ -141,7 +141,7 @@ fn shadowing_vjp(
 fn shadowing_grad(x: f64, y: f64, n: usize) -> (f64, (f64, f64)) {
     let mut d_x = ::gradgen::__private::empty_tangent(&x);
     let mut d_y = ::gradgen::__private::empty_tangent(&y);
-    let value = shadowing::reverse(
+    let ::gradgen::__private::Kept(value) = shadowing::reverse(
         x,
         y,
         n,

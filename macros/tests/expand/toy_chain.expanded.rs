@@ -26,7 +26,7 @@ pub struct toy_loss {}
 impl toy_loss {
     ///The composition entry point of [`toy_loss`]: runs the forward pass and the backward pass for the adjoint `d_t5` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
-    pub fn reverse(
+    pub fn reverse<K: ::gradgen::__private::Keep<f64>>(
         p: &Toy,
         x: f64,
         y: f64,
@@ -34,7 +34,7 @@ impl toy_loss {
         d_p: ::gradgen::__private::Slot<'_, ::gradgen::Grad<Toy>>,
         _: ::gradgen::__private::NoGrad,
         _: ::gradgen::__private::NoGrad,
-    ) -> f64 {
+    ) -> K {
         use ::gradgen::__private as gg;
         let _ = toy_loss;
         let (t0, t0_tape) = gg::mul(p.omega[0], x);
@@ -72,7 +72,7 @@ impl toy_loss {
         gg::acc(&mut d_p.beta[0], f0_tape.lhs(&d_f0));
         let d_t0 = f0_tape.rhs_owned(d_f0);
         gg::acc(&mut d_p.omega[0], t0_tape.lhs(&d_t0));
-        t5
+        K::keep(move || t5)
     }
 }
 /** The value of [`toy_loss`] and its pullback (vector-Jacobian product) with respect to `p`.
@@ -92,7 +92,7 @@ pub fn toy_loss_vjp<'a0>(
         value,
         move |d_value| {
             let mut d_p = ::gradgen::__private::empty_tangent(&p);
-            let _ = toy_loss::reverse(
+            let ::gradgen::__private::Dropped = toy_loss::reverse(
                 p,
                 x,
                 y,
@@ -159,7 +159,7 @@ pub fn toy_loss_vjp<'a0>(
 #[allow(dead_code)]
 pub fn toy_loss_grad(p: &Toy, x: f64, y: f64) -> (f64, ::gradgen::Grad<Toy>) {
     let mut d_p = ::gradgen::__private::empty_tangent(&p);
-    let value = toy_loss::reverse(
+    let ::gradgen::__private::Kept(value) = toy_loss::reverse(
         p,
         x,
         y,

@@ -19,7 +19,7 @@ pub use ops::{
 };
 pub use rules::*;
 pub use slots::{
-    Accumulate, IntoSlot, NoGrad, ScalarResult, Slot, acc, complete_tangent, empty_tangent, one,
-    seed, slot, zero_like,
+    Accumulate, Dropped, IntoSlot, Keep, Kept, NoGrad, ScalarResult, Slot, acc, complete_tangent,
+    empty_tangent, filled, one, seed, slot, zero_like,
 };
 pub use tensor::*;

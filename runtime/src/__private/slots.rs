@@ -1,9 +1,11 @@
 //! The composition convention: one adjoint slot per argument.
 //!
-//! Every generated function has a hidden entry point that returns its value
-//! and a pullback taking the adjoint of the result and one slot per
-//! argument, in order. An argument the function differentiates gets a
-//! [`Slot`], which the pullback adds into; a constant gets [`NoGrad`]. A
+//! Every generated function `f` has a hidden entry point
+//! `f::reverse(args.., d_y, slots..) -> K`: it runs the forward pass and the
+//! backward pass for the adjoint `d_y` of the result, adds the adjoint of
+//! every argument into that argument's slot, and gives the value back as
+//! the caller asks ([`Kept`] or [`Dropped`], see [`Keep`]). An argument the
+//! function differentiates gets a [`Slot`]; a constant gets [`NoGrad`]. A
 //! caller converts what it has with [`IntoSlot`], so passing an active value
 //! where the callee keeps no gradient is a compile error that says what to do.
 
@@ -15,11 +17,14 @@ use crate::{Differentiable, Real};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct NoGrad;
 
-/// Where a pullback adds the adjoint of an argument it differentiates.
+/// Where a reverse pass adds the adjoint of an argument it differentiates.
 #[derive(Debug)]
 pub enum Slot<'a, G> {
     /// Add into the caller's adjoint.
     Add(&'a mut G),
+    /// The caller has no adjoint for this argument yet: the first
+    /// contribution moves in, later ones add to it.
+    Fill(&'a mut Option<G>),
     /// The caller wants no gradient for this argument.
     Discard,
 }
@@ -41,8 +46,82 @@ impl<'a, G> Slot<'a, G> {
     {
         match self {
             Slot::Add(grad) => grad,
+            Slot::Fill(first) => first.get_or_insert_with(|| like.zero_tangent()),
             Slot::Discard => scratch.insert(like.zero_tangent()),
         }
+    }
+
+    /// The adjoint to add into (zeros first, shaped like `like`, when the
+    /// caller has none yet), or `None` when the caller discards it.
+    #[inline]
+    pub fn target<T>(self, like: &T) -> Option<&'a mut G>
+    where
+        T: Differentiable<Tangent = G> + ?Sized,
+    {
+        match self {
+            Slot::Add(grad) => Some(grad),
+            Slot::Fill(first) => Some(first.get_or_insert_with(|| like.zero_tangent())),
+            Slot::Discard => None,
+        }
+    }
+
+    /// Adds the contribution `make()` (made only if someone wants it): moved
+    /// in when the caller has no adjoint yet.
+    #[inline]
+    pub fn put_with(self, make: impl FnOnce() -> G)
+    where
+        G: Accumulate,
+    {
+        match self {
+            Slot::Add(grad) => grad.accumulate(make()),
+            Slot::Fill(first) => match first {
+                Some(grad) => grad.accumulate(make()),
+                None => *first = Some(make()),
+            },
+            Slot::Discard => {}
+        }
+    }
+}
+
+/// The adjoint a [`Slot::Fill`] left: the contribution, or zeros shaped like
+/// `like` when nothing arrived.
+#[inline]
+pub fn filled<T: Differentiable + ?Sized>(first: Option<T::Tangent>, like: &T) -> T::Tangent {
+    first.unwrap_or_else(|| like.zero_tangent())
+}
+
+/// What the caller of a composition entry point keeps of the value: the
+/// value itself ([`Kept`], for `_grad`) or nothing ([`Dropped`], for a call
+/// whose value the forward pass already has), so a callee need not compute
+/// a value nobody reads.
+pub trait Keep<T>: Sized {
+    /// Whether the value is wanted.
+    const WANTED: bool;
+    /// What the entry point returns; `value` runs only if the value is wanted.
+    fn keep(value: impl FnOnce() -> T) -> Self;
+}
+
+/// The value, kept.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Kept<T>(pub T);
+
+/// No value: the caller has it already.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Dropped;
+
+impl<T> Keep<T> for Kept<T> {
+    const WANTED: bool = true;
+    #[inline]
+    fn keep(value: impl FnOnce() -> T) -> Self {
+        Kept(value())
+    }
+}
+
+impl<T> Keep<T> for Dropped {
+    const WANTED: bool = false;
+    #[inline]
+    fn keep(_: impl FnOnce() -> T) -> Self {
+        Dropped
     }
 }
 
@@ -69,6 +148,15 @@ impl<'a, G> IntoSlot<&'a mut G> for &'a mut G {
     #[inline]
     fn into_slot(self) -> &'a mut G {
         self
+    }
+}
+
+/// A caller without an adjoint for the argument yet lets the callee's
+/// contribution move in.
+impl<'a, G> IntoSlot<Slot<'a, G>> for &'a mut Option<G> {
+    #[inline]
+    fn into_slot(self) -> Slot<'a, G> {
+        Slot::Fill(self)
     }
 }
 
