@@ -77,31 +77,27 @@ fn vector(v: &Value) -> Array1<f64> {
     Array1::from(serde_json::from_value::<Vec<f64>>(v.clone()).expect("a vector of numbers"))
 }
 
-fn params(case: &Value) -> Mlp {
+/// A network from the oracle's lists of weights `W` and biases `b`.
+fn network(weights_and_biases: &Value) -> Mlp {
+    let (w, b) = (&weights_and_biases["W"], &weights_and_biases["b"]);
     Mlp {
-        omega0: matrix(&case["W"][0]),
-        beta0: vector(&case["b"][0]),
-        omega1: matrix(&case["W"][1]),
-        beta1: vector(&case["b"][1]),
-        omega2: matrix(&case["W"][2]),
-        beta2: vector(&case["b"][2]),
-        omega3: matrix(&case["W"][3]),
-        beta3: vector(&case["b"][3]),
+        omega0: matrix(&w[0]),
+        beta0: vector(&b[0]),
+        omega1: matrix(&w[1]),
+        beta1: vector(&b[1]),
+        omega2: matrix(&w[2]),
+        beta2: vector(&b[2]),
+        omega3: matrix(&w[3]),
+        beta3: vector(&b[3]),
     }
 }
 
+fn params(case: &Value) -> Mlp {
+    network(case)
+}
+
 fn grads(case: &Value) -> Mlp {
-    let g = &case["grad"];
-    Mlp {
-        omega0: matrix(&g["W"][0]),
-        beta0: vector(&g["b"][0]),
-        omega1: matrix(&g["W"][1]),
-        beta1: vector(&g["b"][1]),
-        omega2: matrix(&g["W"][2]),
-        beta2: vector(&g["b"][2]),
-        omega3: matrix(&g["W"][3]),
-        beta3: vector(&g["b"][3]),
-    }
+    network(&case["grad"])
 }
 
 fn assert_close(got: &[f64], want: &[f64], what: &str) {
