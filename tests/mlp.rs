@@ -177,3 +177,79 @@ fn cross_entropy_gradients_match_central_differences() {
         );
     }
 }
+
+/// The single-example network in forward-mode dual numbers, written with
+/// loops: its derivative along a direction `v` of all parameters at once is
+/// the gradient dotted with `v`.
+fn single_loss_dual(
+    p: &[num_dual::Dual64],
+    shapes: &[Vec<usize>],
+    x: &[f64],
+    y: &[f64],
+) -> num_dual::Dual64 {
+    use num_dual::Dual64;
+    let mut leaves = Vec::new();
+    let mut at = 0;
+    for shape in shapes {
+        let n: usize = shape.iter().product();
+        leaves.push(&p[at..at + n]);
+        at += n;
+    }
+    let mut h: Vec<Dual64> = x.iter().map(|&v| Dual64::from(v)).collect();
+    for layer in 0..4 {
+        let (w, b) = (leaves[2 * layer], leaves[2 * layer + 1]);
+        let outputs = b.len();
+        let f: Vec<Dual64> = (0..outputs)
+            .map(|o| {
+                b[o] + (0..h.len())
+                    .map(|i| w[o * h.len() + i] * h[i])
+                    .sum::<Dual64>()
+            })
+            .collect();
+        h = if layer < 3 {
+            f.into_iter()
+                .map(|v| if v.re > 0.0 { v } else { Dual64::from(0.0) })
+                .collect()
+        } else {
+            f
+        };
+    }
+    h.iter().zip(y).map(|(f, &t)| (*f - t) * (*f - t)).sum()
+}
+
+#[test]
+fn single_example_gradients_match_forward_mode() {
+    use num_dual::Dual64;
+    let case = oracle();
+    let p = params(&case);
+    let (x, y) = (matrix(&case["X"]), matrix(&case["Y"]));
+    let flat = p.to_flat();
+    let shapes = p.shapes();
+    for (row, (xi, yi)) in x.axis_iter(Axis(0)).zip(y.axis_iter(Axis(0))).enumerate() {
+        let (_, (g, _)) = single_loss_grad(&p, &xi.to_owned(), &yi.to_owned());
+        let g = g.to_flat();
+        for direction in 0..3 {
+            // A seeded direction with every component nonzero.
+            let v: Vec<f64> = (0..flat.len())
+                .map(|k| (((k * 7 + direction * 13 + row) % 11) as f64 - 5.0) / 5.0 + 0.05)
+                .collect();
+            let dual: Vec<Dual64> = flat
+                .iter()
+                .zip(&v)
+                .map(|(&a, &e)| Dual64::new(a, e))
+                .collect();
+            let forward = single_loss_dual(
+                &dual,
+                &shapes,
+                xi.as_slice().unwrap(),
+                yi.as_slice().unwrap(),
+            );
+            let reverse: f64 = g.iter().zip(&v).map(|(a, b)| a * b).sum();
+            assert!(
+                (forward.eps - reverse).abs() <= 1e-10 * (1.0 + reverse.abs()),
+                "example {row}, direction {direction}: forward mode {} vs reverse mode {reverse}",
+                forward.eps
+            );
+        }
+    }
+}
