@@ -53,11 +53,14 @@ pub fn analyse(func: &Func) -> Analysis {
                     match saved {
                         Saved::Input(i) | Saved::Value(i) => keep(&args[*i].value),
                         Saved::Output => keep(&Value::Var(step.out)),
+                        // The shape is taken before the call; the value may go.
+                        Saved::Dim(_) => {}
                     }
                 }
             }
             // A call's reverse runs the callee again on the same arguments.
             Op::Call { args, .. } => args.iter().for_each(|a| keep(&a.value)),
+            Op::Join { parts, .. } => parts.iter().for_each(|a| keep(&a.value)),
             Op::Const(_) | Op::Neg(_) | Op::Binary(..) => {}
         }
     }

@@ -76,6 +76,18 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
+            Op::Join {
+                path, axis, parts, ..
+            } => format!(
+                "{}({}, [{}])",
+                compact(path),
+                axis,
+                parts
+                    .iter()
+                    .map(|a| text(func, a))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Op::Method { rule, args, .. } => {
                 format!(
                     "{}({})",
@@ -117,6 +129,18 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
                 for (arg, t) in args.iter().zip(&texts) {
                     let formula = format!("{d} * ∂{callee}({})/∂{t}", texts.join(", "));
                     add_line(func, &arg.value, formula, &mut seen, &mut reverse);
+                }
+            }
+            Op::Join {
+                stack, axis, parts, ..
+            } => {
+                for (k, part) in parts.iter().enumerate() {
+                    let formula = if *stack {
+                        format!("{d} at index {k} of {axis}")
+                    } else {
+                        format!("part {k} of {d} along {axis}")
+                    };
+                    add_line(func, &part.value, formula, &mut seen, &mut reverse);
                 }
             }
             Op::Method { rule, args, .. } => {

@@ -252,6 +252,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         gg: gg.clone(),
         seen: vec![false; func.vars.len()],
         tapes: Vec::new(),
+        dims: Vec::new(),
         adjoints,
         param_adjoints,
     };
@@ -334,6 +335,8 @@ struct Body<'a> {
     seen: Vec<bool>,
     /// The tape of each step that has one, by the step's variable.
     tapes: Vec<(VarId, Ident)>,
+    /// The saved shape of each step that consumes its input, by the step's variable.
+    dims: Vec<(VarId, Ident)>,
     /// The adjoint of each variable, named once and fresh against every
     /// name in the function, so every use spells it alike (text and span).
     adjoints: Vec<Ident>,
@@ -492,7 +495,28 @@ impl Body<'_> {
                         quote_spanned!(span=> #recv.mapv(#f))
                     }
                 };
-                quote_spanned!(span=> let #y = #call #suffix;)
+                // A shape the reverse step reads, taken before the call
+                // consumes the value.
+                let mut dims = TokenStream::new();
+                for saved in rule.saves {
+                    if let Saved::Dim(i) = saved {
+                        let dim = self.names.derived(&y, "dim");
+                        let x = self.saved_ref(&args[*i].value);
+                        dims.extend(quote_spanned!(span=> let #dim = #gg::dim_of(#x);));
+                        self.dims.push((step.out, dim));
+                    }
+                }
+                quote_spanned!(span=> #dims let #y = #call #suffix;)
+            }
+            Op::Join {
+                path,
+                axis,
+                parts,
+                suffix,
+                ..
+            } => {
+                let parts = parts.iter().map(|a| self.operand_tokens(a));
+                quote_spanned!(span=> let #y = #path(#axis, &[#(#parts),*]) #suffix;)
             }
         }
     }
@@ -710,6 +734,24 @@ impl Body<'_> {
                 before.extend(after);
                 before
             }
+            Op::Join {
+                stack, axis, parts, ..
+            } => {
+                let all: Vec<TokenStream> = parts.iter().map(|a| self.operand_tokens(a)).collect();
+                let mut out = TokenStream::new();
+                for (k, part) in parts.iter().enumerate() {
+                    if !self.func.varied(&part.value) {
+                        continue;
+                    }
+                    let contribution = if *stack {
+                        quote_spanned!(span=> #gg::d_stack(&#d_y, #axis, #k))
+                    } else {
+                        quote_spanned!(span=> #gg::d_concatenate(&#d_y, #axis, &[#(#all),*], #k))
+                    };
+                    out.extend(self.contribute(&part.value, contribution));
+                }
+                out
+            }
             Op::Method { rule, args, .. } => {
                 let f = Ident::new(rule.function, span);
                 let saved = rule.saves.iter().map(|s| match s {
@@ -718,6 +760,14 @@ impl Body<'_> {
                     Saved::Output => {
                         let y = self.var(step.out);
                         quote!(&#y)
+                    }
+                    Saved::Dim(_) => {
+                        let dim = self
+                            .dims
+                            .iter()
+                            .find(|(v, _)| *v == step.out)
+                            .map(|(_, d)| d.clone());
+                        quote!(&#dim)
                     }
                 });
                 let saved: Vec<TokenStream> = saved.collect();

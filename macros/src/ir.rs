@@ -92,6 +92,18 @@ pub enum Op {
         generics: TokenStream,
         args: Vec<Operand>,
     },
+    /// `concatenate(axis, &[a, b, ...])` or `stack(axis, &[a, b, ...])`.
+    Join {
+        /// `stack` rather than `concatenate`.
+        stack: bool,
+        /// The function's path as written.
+        path: TokenStream,
+        /// The axis, a constant.
+        axis: TokenStream,
+        parts: Vec<Operand>,
+        /// `.unwrap()` of the `Result`, as written.
+        suffix: TokenStream,
+    },
     Method {
         rule: &'static Rule,
         /// How the user called it.
@@ -195,6 +207,7 @@ impl Op {
             Op::Neg(a) => vec![(0, a)],
             Op::Binary(_, a, b) => vec![(0, a), (1, b)],
             Op::Call { args, .. } => args.iter().enumerate().collect(),
+            Op::Join { parts, .. } => parts.iter().enumerate().collect(),
             Op::Method { rule, args, .. } => args
                 .iter()
                 .enumerate()

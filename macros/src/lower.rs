@@ -778,6 +778,17 @@ impl Lowering<'_> {
                 expr,
             );
         }
+        // `concatenate(axis, &[a, b]).unwrap()`: the join, unwrap kept.
+        if matches!(name.as_str(), "unwrap" | "expect")
+            && let Expr::Call(call) = &*m.receiver
+            && let Expr::Path(p) = &*call.func
+        {
+            let method = &m.method;
+            let args = &m.args;
+            if let Some(binding) = self.join(p, call, quote!(.#method(#args)), want, expr) {
+                return binding;
+            }
+        }
         // `x.mapv(f64::sin)`: the elementwise rule of the function.
         if name == "mapv" {
             let rule = match m.args.first() {
@@ -873,11 +884,69 @@ impl Lowering<'_> {
                     }
                 }
             }
+            if let Some(binding) = self.join(p, c, TokenStream::new(), want, expr) {
+                return binding;
+            }
             return self.differentiable_call(p, c, want, expr);
         }
         self.errors
             .push(c.func.span(), "only calls of named functions are supported");
         poison()
+    }
+
+    /// `concatenate(axis, &[a, b, ...])` or `stack(axis, &[a, b, ...])`
+    /// (ndarray's), or `None` when the call has another shape.
+    fn join(
+        &mut self,
+        p: &syn::ExprPath,
+        c: &syn::ExprCall,
+        suffix: TokenStream,
+        want: Option<&Ident>,
+        expr: &Expr,
+    ) -> Option<Binding> {
+        let name = p.path.segments.last()?.ident.to_string();
+        let stack = match name.as_str() {
+            "concatenate" => false,
+            "stack" => true,
+            _ => return None,
+        };
+        let [axis, list] = [c.args.first()?, c.args.get(1)?];
+        let Expr::Reference(list) = list else {
+            return None;
+        };
+        let Expr::Array(list) = &*list.expr else {
+            return None;
+        };
+        if c.args.len() != 2 {
+            return None;
+        }
+        if self.mentions_varied(axis) {
+            self.errors.push(
+                axis.span(),
+                format!(
+                    "the axis of `{name}` cannot carry a derivative: compute it from constants"
+                ),
+            );
+            return Some(poison());
+        }
+        let axis = self.resolve(axis);
+        let mut parts = Vec::new();
+        for part in &list.elems {
+            let binding = self.expr(part, None);
+            parts.push(self.operand(binding, part)?);
+        }
+        if !parts.iter().any(|o| self.value_varied(&o.value)) {
+            return Some(self.constant(expr));
+        }
+        let op = Op::Join {
+            stack,
+            path: p.to_token_stream(),
+            axis,
+            parts,
+            suffix,
+        };
+        let out = self.push_step(want, op, None, p.span());
+        Some(Binding::Value(Value::Var(out).operand()))
     }
 
     /// A call of another differentiable function: its pullback is found by

@@ -18,6 +18,8 @@ pub enum Saved {
     Value(usize),
     /// The result.
     Output,
+    /// The shape of input `i`, taken before the forward call consumes it.
+    Dim(usize),
 }
 
 /// A derivative rule of a method.
@@ -49,7 +51,7 @@ impl Rule {
     }
 }
 
-use Saved::{Input, Output, Value};
+use Saved::{Dim, Input, Output, Value};
 
 macro_rules! rules {
     ($($name:ident / $arity:literal $(const($($c:literal),*))? $({$flag:ident})?:
@@ -122,6 +124,8 @@ rules! {
     mean_axis/2 const(1) {unwrap}: [Input(0), Value(1)] => ["{d} / n, repeated along {1}"];
     insert_axis/2 const(1): [Value(1)] => ["{d} without {1}"];
     to_shape/2 const(1) {unwrap}: [Input(0)] => ["{d} in the shape of {0}"];
+    into_shape_with_order/2 const(1) {unwrap}: [Dim(0)] => ["{d} in the shape of {0}"];
+    slice/2 const(1): [Input(0), Value(1)] => ["{d} in the slice {1} of {0}, 0 elsewhere"];
     row/2 const(1): [Input(0), Value(1)] => ["{d} in row {1}, 0 elsewhere"];
     column/2 const(1): [Input(0), Value(1)] => ["{d} in column {1}, 0 elsewhere"];
     select/3 const(1, 2): [Input(0), Value(1), Input(2)] => ["{d} added into the rows {2} along {1}"];
@@ -179,7 +183,7 @@ mod tests {
             let differentiable = (0..rule.arity).filter(|&i| rule.differentiable(i)).count();
             assert_eq!(differentiable, rule.math.len(), "{}", rule.name);
             for saved in rule.saves {
-                if let Input(i) | Value(i) = saved {
+                if let Input(i) | Value(i) | Dim(i) = saved {
                     assert!(*i < rule.arity, "{}", rule.name);
                 }
             }

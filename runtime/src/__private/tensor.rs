@@ -298,3 +298,77 @@ where
     }
     out
 }
+
+// ----- reshaping by value, slicing, joining ---------------------------------------
+
+/// The shape of a value, kept for a reverse step whose forward call consumes
+/// the value (`x.into_shape_with_order(shape)`).
+#[inline]
+pub fn dim_of<X: ArrayLike + ?Sized>(x: &X) -> X::Dim {
+    x.view().raw_dim()
+}
+
+/// `y = x.into_shape_with_order(shape)` (row-major order): `d_x` is `d` in
+/// `x`'s shape `dim`.
+///
+/// # Panics
+///
+/// When `d` does not have as many elements as `x`, which the forward call
+/// rules out.
+#[inline]
+pub fn d_into_shape_with_order<A: Real, E: Dimension, D: Dimension>(
+    d: Array<A, E>,
+    dim: &D,
+) -> Array<A, D> {
+    let d = if d.is_standard_layout() {
+        d
+    } else {
+        d.as_standard_layout().into_owned()
+    };
+    d.into_shape_with_order(dim.clone())
+        .expect("the adjoint of a reshaped array has as many elements as the array")
+}
+
+/// `y = x.slice(info)`: `d_x` is zeros of `x`'s shape with `d` in the slice.
+#[inline]
+pub fn d_slice<A, E, X, I>(d: Array<A, E>, x: &X, info: I) -> Array<A, X::Dim>
+where
+    A: Real,
+    E: Dimension,
+    X: ArrayLike<Elem = A> + ?Sized,
+    I: ndarray::SliceArg<X::Dim, OutDim = E>,
+{
+    let mut d_x = Array::zeros(x.view().raw_dim());
+    d_x.slice_mut(info).assign(&d);
+    d_x
+}
+
+/// `y = concatenate(axis, &[x_0, x_1, ...])`: `d_x_k` is the part of `d`
+/// along `axis` where `x_k` went.
+#[inline]
+pub fn d_concatenate<A, D, X>(d: &Array<A, D>, axis: Axis, parts: &[X], k: usize) -> Array<A, D>
+where
+    A: Real,
+    D: Dimension,
+    X: ArrayLike<Elem = A, Dim = D>,
+{
+    let start: usize = parts[..k].iter().map(|x| x.view().len_of(axis)).sum();
+    let len = parts[k].view().len_of(axis);
+    d.slice_axis(axis, ndarray::Slice::from(start..start + len))
+        .to_owned()
+}
+
+/// `y = stack(axis, &[x_0, x_1, ...])`: `d_x_k` is `d` at index `k` of the
+/// new `axis`.
+#[inline]
+pub fn d_stack<A, D>(d: &Array<A, D::Larger>, axis: Axis, k: usize) -> Array<A, D>
+where
+    A: Real,
+    D: Dimension,
+    D::Larger: ndarray::RemoveAxis,
+{
+    d.index_axis(axis, k)
+        .to_owned()
+        .into_dimensionality::<D>()
+        .unwrap_or_else(|_| unreachable!("one axis fewer"))
+}
