@@ -46,6 +46,30 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// the arguments listed in `wrt(...)`, or by default every argument that is
 /// not an integer, `bool`, `char` or text.
 ///
+/// # What a body may contain
+///
+/// - `let` (with shadowing, `let mut`, `=`, `+=`, `-=`, `*=`, `/=`), blocks,
+///   tuples, literals, constants, `as` casts of constants, a final expression
+///   or `return`;
+/// - `+ - * /` and unary `-`, on scalars and on arrays (with broadcasting);
+/// - methods with a derivative rule, in method form (`x.sin()`) or path form
+///   (`f64::sin(x)`): `sin cos tan asin acos atan atan2 sinh cosh tanh asinh
+///   acosh atanh exp exp2 exp_m1 ln log log2 log10 ln_1p sqrt cbrt powi powf
+///   recip abs signum hypot min max clamp mul_add`; on arrays also `dot`,
+///   `t`, `sum`, `mean().unwrap()`, `sum_axis`, `mean_axis(..).unwrap()`,
+///   `insert_axis`, `to_shape(..).unwrap()`, `into_shape_with_order(..).unwrap()`,
+///   `slice`, `row`, `column`, `select`, `view`, `to_owned`, `clone`,
+///   `into_owned`, and `mapv` with a function that has a rule;
+/// - ndarray's `concatenate(axis, &[..]).unwrap()` and `stack(axis, &[..]).unwrap()`;
+/// - calls of other `#[differentiable]` functions and of the prelude's
+///   (`relu`, `sigmoid`, `softmax`, `softmax_cross_entropy`, ...);
+/// - reads of fields and elements of arguments (`p.beta[0]`, `w[k]`);
+/// - anything without a derivative: comparisons, integer arithmetic, shape
+///   queries, `no_grad(x)`.
+///
+/// Anything else is a compile error at the offending code that says what to
+/// write instead.
+///
 /// ```
 /// use gradgen::prelude::*;
 ///

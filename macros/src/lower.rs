@@ -823,8 +823,8 @@ impl Lowering<'_> {
             self.errors.push(
                 m.method.span(),
                 format!(
-                    "no derivative rule for the method `{name}`: the methods with rules are {}; hold the value constant with `no_grad(...)` if it needs no derivative",
-                    rule_list()
+                    "no derivative rule for the method `{name}`{}: the methods with rules are listed in the documentation of `#[differentiable]`; hold the value constant with `no_grad(...)` if it needs no derivative, or compute it in a `#[differentiable]` function of its own",
+                    near_rules(&name)
                 ),
             );
             return poison();
@@ -1097,12 +1097,37 @@ impl Lowering<'_> {
     }
 }
 
-fn rule_list() -> String {
-    rules::RULES
+/// The rules whose names are close to `name`, as a hint: `sin_cos` suggests
+/// `sin` and `cos`, `exq` suggests `exp`.
+fn near_rules(name: &str) -> String {
+    let near: Vec<String> = rules::RULES
         .iter()
+        .filter(|r| {
+            let contains = r.name.len() > 1 && (name.contains(r.name) || r.name.contains(name));
+            contains || edit_distance(name, r.name) <= 1 + name.len() / 4
+        })
         .map(|r| format!("`{}`", r.name))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    match near.as_slice() {
+        [] => String::new(),
+        some => format!(" (did you mean {}?)", some.join(" or ")),
+    }
+}
+
+/// The number of single-character edits between two names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
 }
 
 fn is_atom(tokens: &TokenStream) -> bool {
