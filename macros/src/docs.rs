@@ -40,6 +40,21 @@ pub fn vjp_doc(shared: &Shared, func: &Func, analysis: &Analysis, has_grad: bool
     doc
 }
 
+/// The doc of `_grad` (`what` = "gradient") or `_vjp` ("pullback") of a
+/// function with a rule of the user's own.
+pub fn rule_doc(shared: &Shared, rule: &str, what: &str) -> String {
+    let name = shared.name;
+    let args = args_list(shared);
+    let wrt = wrt_list(shared);
+    format!(
+        " The value of [`{name}`] and its {what} with respect to {wrt}.\n\n \
+         Returns `({name}({args}), {what})`. The derivative is the rule \
+         [`{rule}`], given with `#[differentiable(rule = {rule})]`: it takes the \
+         arguments, the value and the adjoint of the value, and returns the \
+         adjoints of {wrt}."
+    )
+}
+
 fn args_list(shared: &Shared) -> String {
     shared
         .sig

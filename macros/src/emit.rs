@@ -34,13 +34,120 @@ pub fn emit(
     let wrapper_names = names.clone();
     let shared = Shared::new(item, sig, names);
     let hidden = hidden(&shared, func, analysis, names);
-    let vjp = vjp(&shared, func, analysis, &mut wrapper_names.clone());
-    let grad = if is_scalar_type(&sig.ret) {
-        grad(&shared, func, analysis, &mut wrapper_names.clone())
+    let has_grad = is_scalar_type(&sig.ret);
+    let vjp_doc = docs::vjp_doc(&shared, func, analysis, has_grad);
+    let vjp = vjp(&shared, vjp_doc, &mut wrapper_names.clone());
+    let grad = if has_grad {
+        grad(
+            &shared,
+            docs::grad_doc(&shared, func, analysis),
+            &mut wrapper_names.clone(),
+        )
     } else {
         not_scalar_grad(&shared, &mut wrapper_names.clone())
     };
     quote!(#hidden #vjp #grad)
+}
+
+/// Everything generated for a function whose derivative is the user's own
+/// `rule`: `rule(args.., &value, d_value)` returns the adjoints of the `wrt`
+/// arguments, shaped as `NAME_grad` returns them.
+pub fn emit_with_rule(
+    item: &ItemFn,
+    sig: &Signature,
+    rule: &syn::Path,
+    names: &mut Names,
+) -> TokenStream {
+    let wrapper_names = names.clone();
+    let shared = Shared::new(item, sig, names);
+    let Shared { name, ret_grad, .. } = &shared;
+    let vis = &item.vis;
+    let attrs = &shared.attrs;
+    let ret = &sig.ret;
+    let generics = &item.sig.generics;
+    let where_clause = &generics.where_clause;
+    let keep = names.fresh("K", Span::call_site());
+    let value = names.fresh("value", Span::call_site());
+    let d_value = names.fresh("d_value", Span::call_site());
+    let grads = names.fresh("grads", Span::call_site());
+    let mut slots = Vec::new();
+    let mut actives = Vec::new();
+    for (i, arg) in sig.args.iter().enumerate() {
+        let g = &shared.grad_types[i];
+        if arg.active {
+            let d = names.adjoint(&arg.name);
+            slots.push(quote!(#d: ::gradgen::__private::Slot<'_, #g>));
+            actives.push(d);
+        } else {
+            slots.push(quote!(_: ::gradgen::__private::NoGrad));
+        }
+    }
+    let forward_args: Vec<TokenStream> = sig
+        .args
+        .iter()
+        .map(|a| copy_or_clone(&a.name, &a.ty))
+        .collect();
+    let args = shared.arg_names();
+    let puts = match actives.as_slice() {
+        [one] => quote!(#one.put_with(move || #grads);),
+        many => {
+            let parts: Vec<Ident> = (0..many.len())
+                .map(|k| format_ident!("{}_{}", grads, k))
+                .collect();
+            quote! {
+                let (#(#parts),*) = #grads;
+                #(#many.put_with(move || #parts);)*
+            }
+        }
+    };
+    let generic_params = generics.params.iter();
+    let inputs = item.sig.inputs.iter();
+    let rule_text = rule.to_token_stream().to_string().replace(' ', "");
+    let doc = format!(
+        "The composition entry point of [`{name}`]: its value, and the adjoints of its arguments from the rule `{rule_text}`."
+    );
+    let hidden = quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #(#attrs)*
+        #vis struct #name {}
+
+        #(#attrs)*
+        #[allow(dead_code, clippy::too_many_arguments)]
+        impl #name {
+            #[doc = #doc]
+            #[inline]
+            pub fn reverse<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_value: #ret_grad #(, #slots)*) -> #keep #where_clause {
+                let #value = #name(#(#forward_args),*);
+                let #grads = #rule(#(#args,)* &#value, #d_value);
+                #puts
+                #keep::keep(move || #value)
+            }
+        }
+    };
+    let has_grad = is_scalar_type(ret);
+    let vjp_doc = docs::rule_doc(&shared, &rule_text, "pullback");
+    let vjp = vjp(&shared, vjp_doc, &mut wrapper_names.clone());
+    let grad = if has_grad {
+        grad(
+            &shared,
+            docs::rule_doc(&shared, &rule_text, "gradient"),
+            &mut wrapper_names.clone(),
+        )
+    } else {
+        not_scalar_grad(&shared, &mut wrapper_names.clone())
+    };
+    quote!(#hidden #vjp #grad)
+}
+
+/// An argument passed on as it is when passing copies it, else a clone, so
+/// the argument can be passed again.
+fn copy_or_clone(name: &Ident, ty: &Type) -> TokenStream {
+    if is_copied(ty) {
+        quote!(#name)
+    } else {
+        quote!(::core::clone::Clone::clone(&#name))
+    }
 }
 
 /// `NAME_grad` for a result that is not a scalar: never callable, it is
@@ -855,7 +962,7 @@ fn is_atom(tokens: &TokenStream) -> bool {
 
 // ----- the wrappers ----------------------------------------------------------
 
-fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
+fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
     let Shared {
         item,
         name,
@@ -877,14 +984,11 @@ fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> 
     let d_value = names.fresh("d_value", Span::call_site());
     // The pullback runs the function again with its backward pass, so it
     // keeps the arguments: copies of those passed by value.
-    let forward_args = shared.sig.args.iter().map(|a| {
-        let n = &a.name;
-        if is_copied(&a.ty) {
-            quote!(#n)
-        } else {
-            quote!(::core::clone::Clone::clone(&#n))
-        }
-    });
+    let forward_args = shared
+        .sig
+        .args
+        .iter()
+        .map(|a| copy_or_clone(&a.name, &a.ty));
     let GradientParts {
         zeros,
         slots,
@@ -892,7 +996,6 @@ fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> 
         grads,
     } = gradient_parts(shared, names);
     let param_list = named_args.iter().map(|(n, t)| quote!(#n: #t));
-    let doc = docs::vjp_doc(shared, func, analysis, is_scalar_type(&shared.sig.ret));
     quote! {
         #[doc = #doc]
         #(#attrs)*
@@ -913,7 +1016,7 @@ fn vjp(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> 
     }
 }
 
-fn grad(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) -> TokenStream {
+fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
     let Shared { item, name, .. } = shared;
     let vis = &item.vis;
     let attrs = &shared.attrs;
@@ -932,7 +1035,6 @@ fn grad(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) ->
         completes,
         grads,
     } = gradient_parts(shared, names);
-    let doc = docs::grad_doc(shared, func, analysis);
     quote! {
         #[doc = #doc]
         #(#attrs)*

@@ -67,6 +67,13 @@ fn expand(args: TokenStream, item: &ItemFn) -> Result<TokenStream, (syn::Error, 
             TokenStream::new(),
         ));
     };
+    if let Some(rule) = &options.rule {
+        // A rule of the user's own: the body is not differentiated.
+        if let Err(e) = errors.finish(()) {
+            return Err((e, emit::fallback(item, &sig, &mut names)));
+        }
+        return Ok(emit::emit_with_rule(item, &sig, rule, &mut names));
+    }
     fence::check(&item.block, &mut errors);
     let func = lower::lower(
         &sig,

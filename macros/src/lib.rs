@@ -70,6 +70,42 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// Anything else is a compile error at the offending code that says what to
 /// write instead.
 ///
+/// # A derivative rule of your own
+///
+/// `#[differentiable(rule = my_rule)]` keeps the body as it is (it may hold
+/// anything: loops, calls into another crate) and takes the derivative from
+/// `my_rule(args.., &value, d_value)`, which returns the adjoints of the
+/// `wrt` arguments, shaped as `NAME_grad` returns them (like JAX's
+/// `custom_vjp`). Other differentiable functions then call it like any
+/// other: `d erf(x)/dx = 2/sqrt(pi) exp(-x^2)` below.
+///
+/// ```
+/// use gradgen::prelude::*;
+///
+/// #[differentiable(rule = erf_rule)]
+/// fn erf(x: f64) -> f64 {
+///     // A series the macro does not need to see into.
+///     let (mut sum, mut term) = (0.0, x);
+///     for n in 0..40 {
+///         sum += term / (2 * n + 1) as f64;
+///         term *= -x * x / (n + 1) as f64;
+///     }
+///     2.0 / std::f64::consts::PI.sqrt() * sum
+/// }
+///
+/// fn erf_rule(x: f64, _value: &f64, d: f64) -> f64 {
+///     d * 2.0 / std::f64::consts::PI.sqrt() * (-x * x).exp()
+/// }
+///
+/// #[differentiable]
+/// fn uses_erf(x: f64) -> f64 {
+///     erf(2.0 * x)
+/// }
+///
+/// let (_, d) = uses_erf_grad(0.5);
+/// assert!((d - 4.0 / std::f64::consts::PI.sqrt() * (-1.0_f64).exp()).abs() < 1e-12);
+/// ```
+///
 /// ```
 /// use gradgen::prelude::*;
 ///

@@ -12,6 +12,8 @@ use crate::diag::Errors;
 pub struct Options {
     /// `wrt(a, b)`: the arguments to differentiate with respect to.
     pub wrt: Option<Vec<Ident>>,
+    /// `rule = path`: a hand-written reverse step instead of a generated one.
+    pub rule: Option<syn::Path>,
 }
 
 impl Options {
@@ -29,9 +31,17 @@ impl Options {
                 let names = content.parse_terminated(Ident::parse, syn::Token![,])?;
                 options.wrt = Some(names.into_iter().collect());
                 Ok(())
+            } else if meta.path.is_ident("rule") {
+                if options.rule.is_some() {
+                    return Err(
+                        meta.error("`rule` is given twice: a function has one derivative rule")
+                    );
+                }
+                options.rule = Some(meta.value()?.parse()?);
+                Ok(())
             } else {
                 Err(meta.error(
-                    "unknown option: `#[differentiable]` takes `wrt(arg, ...)`, the arguments to differentiate with respect to",
+                    "unknown option: `#[differentiable]` takes `wrt(arg, ...)`, the arguments to differentiate with respect to, and `rule = path`, a derivative rule of your own",
                 ))
             }
         });
