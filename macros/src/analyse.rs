@@ -61,6 +61,7 @@ pub fn analyse(func: &Func) -> Analysis {
             // A call's reverse runs the callee again on the same arguments.
             Op::Call { args, .. } => args.iter().for_each(|a| keep(&a.value)),
             Op::Join { parts, .. } => parts.iter().for_each(|a| keep(&a.value)),
+            Op::MethodCall { args, .. } => args.iter().for_each(|a| keep(&a.value)),
             Op::Const(_) | Op::Neg(_) | Op::Binary(..) => {}
         }
     }

@@ -61,8 +61,6 @@ pub fn emit_with_rule(
     let wrapper_names = names.clone();
     let shared = Shared::new(item, sig, names);
     let Shared { name, ret_grad, .. } = &shared;
-    let vis = &item.vis;
-    let attrs = &shared.attrs;
     let ret = &sig.ret;
     let generics = &item.sig.generics;
     let where_clause = &generics.where_clause;
@@ -103,28 +101,23 @@ pub fn emit_with_rule(
     let generic_params = generics.params.iter();
     let inputs = item.sig.inputs.iter();
     let rule_text = rule.to_token_stream().to_string().replace(' ', "");
+    let link = shared.link();
     let doc = format!(
-        "The composition entry point of [`{name}`]: its value, and the adjoints of its arguments from the rule `{rule_text}`."
+        "The composition entry point of [`{name}`]({link}): its value, and the adjoints of its arguments from the rule `{rule_text}`."
     );
-    let hidden = quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
-        #(#attrs)*
-        #vis struct #name {}
-
-        #(#attrs)*
-        #[allow(dead_code, clippy::too_many_arguments)]
-        impl #name {
-            #[doc = #doc]
-            #[inline]
-            pub fn reverse<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_value: #ret_grad #(, #slots)*) -> #keep #where_clause {
-                let #value = #name(#(#forward_args),*);
-                let #grads = #rule(#(#args,)* &#value, #d_value);
-                #puts
-                #keep::keep(move || #value)
-            }
-        }
-    };
+    let (function, _) = call_paths(&shared);
+    let hidden = entry_point(
+        &shared,
+        &doc,
+        quote!(#[allow(dead_code, clippy::too_many_arguments)]),
+        quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_value: #ret_grad #(, #slots)*) -> #keep #where_clause),
+        quote!({
+            let #value = #function(#(#forward_args),*);
+            let #grads = #rule(#(#args,)* &#value, #d_value);
+            #puts
+            #keep::keep(move || #value)
+        }),
+    );
     let has_grad = is_scalar_type(ret);
     let vjp_doc = docs::rule_doc(&shared, &rule_text, "pullback");
     let vjp = vjp(&shared, vjp_doc, &mut wrapper_names.clone());
@@ -187,6 +180,64 @@ fn not_scalar_grad(shared: &Shared, names: &mut Names) -> TokenStream {
         #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
             ::core::unreachable!()
         }
+    }
+}
+
+/// The composition entry point, around its signature and body: for a free
+/// function, `reverse` on a hidden type of the function's name (the type
+/// namespace, beside the function, so one `use` brings both); for a method,
+/// a hidden method `__reverse_NAME` beside it.
+fn entry_point(
+    shared: &Shared,
+    doc: &str,
+    allows: TokenStream,
+    signature: TokenStream,
+    body: TokenStream,
+) -> TokenStream {
+    let Shared { item, name, .. } = shared;
+    let vis = &item.vis;
+    let attrs = &shared.attrs;
+    if shared.sig.method {
+        let entry = method_entry(name);
+        return quote! {
+            #[doc(hidden)]
+            #[doc = #doc]
+            #(#attrs)*
+            #allows
+            #[inline]
+            #vis fn #entry #signature #body
+        };
+    }
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_camel_case_types, dead_code)]
+        #(#attrs)*
+        #vis struct #name {}
+
+        #(#attrs)*
+        #allows
+        impl #name {
+            #[doc = #doc]
+            #[inline]
+            pub fn reverse #signature #body
+        }
+    }
+}
+
+/// The name of a method's composition entry point: `__reverse_NAME`.
+pub fn method_entry(name: &Ident) -> Ident {
+    format_ident!("__reverse_{}", name, span = name.span())
+}
+
+/// How generated code calls the function (`NAME`, `Self::NAME`) and its
+/// composition entry point (`NAME::reverse`, `Self::__reverse_NAME`).
+fn call_paths(shared: &Shared) -> (TokenStream, TokenStream) {
+    let name = shared.name;
+    if shared.sig.method {
+        let entry = method_entry(name);
+        (quote!(Self::#name), quote!(Self::#entry))
+    } else {
+        (quote!(#name), quote!(#name::reverse))
     }
 }
 
@@ -261,6 +312,15 @@ impl<'a> Shared<'a> {
             captures,
             grad_types,
             ret_grad,
+        }
+    }
+
+    /// The path rustdoc links the function by: `NAME`, or `Self::NAME` for a method.
+    pub fn link(&self) -> String {
+        if self.sig.method {
+            format!("Self::{}", self.name)
+        } else {
+            self.name.to_string()
         }
     }
 
@@ -342,8 +402,6 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         ret_grad,
         ..
     } = shared;
-    let vis = &item.vis;
-    let attrs = &shared.attrs;
     let ret = &shared.sig.ret;
     let generics = &item.sig.generics;
     let generic_params = generics.params.iter();
@@ -399,37 +457,32 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
             GenericParam::Lifetime(_) => None,
         })
         .collect();
+    let link = shared.link();
     let doc = format!(
-        "The composition entry point of [`{name}`]: runs the forward pass and the backward pass for the adjoint `{}` of the result, adds the adjoint of every argument into its slot, and returns the value.",
+        "The composition entry point of [`{name}`]({link}): runs the forward pass and the backward pass for the adjoint `{}` of the result, adds the adjoint of every argument into its slot, and returns the value.",
         d_out.to_string().replace(' ', "")
     );
 
-    quote! {
-        #[doc(hidden)]
-        #[allow(non_camel_case_types, dead_code)]
-        #(#attrs)*
-        #vis struct #name {}
-
-        #(#attrs)*
-        #[allow(dead_code, unused_variables, unused_mut, unused_parens, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals)]
-        impl #name {
-            #[doc = #doc]
-            #[inline]
-            pub fn reverse<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #keep #where_clause {
-                use ::gradgen::__private as #gg;
-                // The derivative stands for the function: a user who calls
-                // only `_grad` has still used it.
-                let _ = #name::<#(#turbofish),*>;
-                // The forward pass, keeping what the backward pass reads.
-                #forward
-                // The backward pass, in the order the chain rule runs.
-                #(#scratch)*
-                #seed
-                #reverse
-                #keep::keep(move || #result)
-            }
-        }
-    }
+    let (function, _) = call_paths(shared);
+    entry_point(
+        shared,
+        &doc,
+        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals)]),
+        quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #keep #where_clause),
+        quote!({
+            use ::gradgen::__private as #gg;
+            // The derivative stands for the function: a user who calls
+            // only `_grad` has still used it.
+            let _ = #function::<#(#turbofish),*>;
+            // The forward pass, keeping what the backward pass reads.
+            #forward
+            // The backward pass, in the order the chain rule runs.
+            #(#scratch)*
+            #seed
+            #reverse
+            #keep::keep(move || #result)
+        }),
+    )
 }
 
 /// The forward and reverse sweeps of one body.
@@ -614,6 +667,15 @@ impl Body<'_> {
                     }
                 }
                 quote_spanned!(span=> #dims let #y = #call #suffix;)
+            }
+            Op::MethodCall {
+                method,
+                generics,
+                args,
+            } => {
+                let recv = self.receiver_tokens(&args[0]);
+                let rest = args[1..].iter().map(|a| self.operand_tokens(a));
+                quote_spanned!(span=> let #y = #recv.#method #generics (#(#rest),*);)
             }
             Op::Join {
                 path,
@@ -841,6 +903,30 @@ impl Body<'_> {
                 before.extend(after);
                 before
             }
+            Op::MethodCall {
+                method,
+                generics,
+                args,
+            } => {
+                // The method's own backward pass, on the same receiver and arguments.
+                let (mut before, mut after, mut taken) =
+                    (TokenStream::new(), TokenStream::new(), Vec::new());
+                let mut slots = Vec::new();
+                for arg in args {
+                    let slot = self.slot(&arg.value, &mut before, &mut after, &mut taken);
+                    let slot = respan(slot, span);
+                    slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
+                }
+                let recv = self.receiver_tokens(&args[0]);
+                let rest = args[1..].iter().map(|a| self.operand_tokens(a));
+                let entry = method_entry(method);
+                let generics = with_inferred_keep(generics);
+                before.extend(quote_spanned!(span=>
+                    let #gg::Dropped = #recv.#entry #generics (#(#rest,)* #d_y, #(#slots),*);
+                ));
+                before.extend(after);
+                before
+            }
             Op::Join {
                 stack, axis, parts, ..
             } => {
@@ -963,6 +1049,7 @@ fn is_atom(tokens: &TokenStream) -> bool {
 // ----- the wrappers ----------------------------------------------------------
 
 fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
+    let (function, entry) = call_paths(shared);
     let Shared {
         item,
         name,
@@ -999,16 +1086,16 @@ fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
     quote! {
         #[doc = #doc]
         #(#attrs)*
-        #[allow(dead_code, clippy::type_complexity, clippy::double_must_use)]
+        #[allow(dead_code, clippy::type_complexity, clippy::double_must_use, clippy::needless_arbitrary_self_type)]
         #[must_use]
         #vis fn #vjp_name<#generic_params>(#(#param_list),*)
             -> (#ret, impl ::core::ops::FnOnce(#ret_grad) -> #grads_ty + #captures)
             #where_clause
         {
-            let #value = #name(#(#forward_args),*);
+            let #value = #function(#(#forward_args),*);
             (#value, move |#d_value| {
                 #(#zeros)*
-                let ::gradgen::__private::Dropped = #name::reverse(#(#args,)* #d_value, #(#slots),*);
+                let ::gradgen::__private::Dropped = #entry(#(#args,)* #d_value, #(#slots),*);
                 #(#completes)*
                 #grads
             })
@@ -1017,6 +1104,7 @@ fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
 }
 
 fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
+    let (_, entry) = call_paths(shared);
     let Shared { item, name, .. } = shared;
     let vis = &item.vis;
     let attrs = &shared.attrs;
@@ -1041,7 +1129,7 @@ fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
         #[allow(dead_code)]
         #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
             #(#zeros)*
-            let ::gradgen::__private::Kept(#value) = #name::reverse(#(#args,)* ::gradgen::__private::one(), #(#slots),*);
+            let ::gradgen::__private::Kept(#value) = #entry(#(#args,)* ::gradgen::__private::one(), #(#slots),*);
             #(#completes)*
             (#value, #grads)
         }

@@ -92,6 +92,15 @@ pub enum Op {
         generics: TokenStream,
         args: Vec<Operand>,
     },
+    /// A call of a differentiable method, `layer.forward(&h)`: its
+    /// composition entry point is the method `__reverse_forward` beside it.
+    MethodCall {
+        method: Ident,
+        /// Generic arguments as written (`::<f32>`), if any.
+        generics: TokenStream,
+        /// The receiver first, then the arguments.
+        args: Vec<Operand>,
+    },
     /// `concatenate(axis, &[a, b, ...])` or `stack(axis, &[a, b, ...])`.
     Join {
         /// `stack` rather than `concatenate`.
@@ -208,6 +217,7 @@ impl Op {
             Op::Binary(_, a, b) => vec![(0, a), (1, b)],
             Op::Call { args, .. } => args.iter().enumerate().collect(),
             Op::Join { parts, .. } => parts.iter().enumerate().collect(),
+            Op::MethodCall { args, .. } => args.iter().enumerate().collect(),
             Op::Method { rule, args, .. } => args
                 .iter()
                 .enumerate()

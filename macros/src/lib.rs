@@ -62,7 +62,9 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   `into_owned`, and `mapv` with a function that has a rule;
 /// - ndarray's `concatenate(axis, &[..]).unwrap()` and `stack(axis, &[..]).unwrap()`;
 /// - calls of other `#[differentiable]` functions and of the prelude's
-///   (`relu`, `sigmoid`, `softmax`, `softmax_cross_entropy`, ...);
+///   (`relu`, `sigmoid`, `softmax`, `softmax_cross_entropy`, ...), and of
+///   `#[differentiable]` methods (`self.hidden.forward(&x)`): on a method,
+///   `&self` differentiates like any argument and its gradient is a `Self`;
 /// - reads of fields and elements of arguments (`p.beta[0]`, `w[k]`);
 /// - anything without a derivative: comparisons, integer arithmetic, shape
 ///   queries, `no_grad(x)`.

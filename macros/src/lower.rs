@@ -819,12 +819,17 @@ impl Lowering<'_> {
                 expr,
             );
         }
+        let near = near_rules(&name);
+        if rules::lookup(&name).is_none() && near.is_empty() {
+            // A method of the user's, differentiable itself: its entry point
+            // `__reverse_NAME` stands beside it.
+            return self.differentiable_method(m, want, expr);
+        }
         let Some(rule) = rules::lookup(&name) else {
             self.errors.push(
                 m.method.span(),
                 format!(
-                    "no derivative rule for the method `{name}`{}: the methods with rules are listed in the documentation of `#[differentiable]`; hold the value constant with `no_grad(...)` if it needs no derivative, or compute it in a `#[differentiable]` function of its own",
-                    near_rules(&name)
+                    "no derivative rule for the method `{name}`{near}: the methods with rules are listed in the documentation of `#[differentiable]`; hold the value constant with `no_grad(...)` if it needs no derivative, or compute it in a `#[differentiable]` function of its own"
                 ),
             );
             return poison();
@@ -892,6 +897,40 @@ impl Lowering<'_> {
         self.errors
             .push(c.func.span(), "only calls of named functions are supported");
         poison()
+    }
+
+    /// A call of a method that is itself `#[differentiable]`.
+    fn differentiable_method(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        want: Option<&Ident>,
+        expr: &Expr,
+    ) -> Binding {
+        let mut args = Vec::new();
+        let mut varied = false;
+        for input in std::iter::once(&*m.receiver).chain(m.args.iter()) {
+            let binding = self.expr(input, None);
+            let Some(operand) = self.operand(binding, input) else {
+                return poison();
+            };
+            varied |= self.value_varied(&operand.value);
+            args.push(operand);
+        }
+        if !varied {
+            return self.constant(expr);
+        }
+        let generics = m
+            .turbofish
+            .as_ref()
+            .map(|t| t.to_token_stream())
+            .unwrap_or_default();
+        let op = Op::MethodCall {
+            method: m.method.clone(),
+            generics,
+            args,
+        };
+        let out = self.push_step(want, op, None, m.method.span());
+        Binding::Value(Value::Var(out).operand())
     }
 
     /// `concatenate(axis, &[a, b, ...])` or `stack(axis, &[a, b, ...])`

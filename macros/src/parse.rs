@@ -1,7 +1,6 @@
 //! Stage 1: the attribute's options and the function's signature.
 
 use proc_macro2::TokenStream;
-use syn::parse::Parse;
 use syn::spanned::Spanned;
 use syn::{FnArg, Ident, ItemFn, Pat, ReturnType, Type};
 
@@ -28,7 +27,8 @@ impl Options {
                 }
                 let content;
                 syn::parenthesized!(content in meta.input);
-                let names = content.parse_terminated(Ident::parse, syn::Token![,])?;
+                let names =
+                    content.parse_terminated(syn::ext::IdentExt::parse_any, syn::Token![,])?;
                 options.wrt = Some(names.into_iter().collect());
                 Ok(())
             } else if meta.path.is_ident("rule") {
@@ -64,6 +64,8 @@ pub struct Signature {
     pub args: Vec<Arg>,
     /// The return type as written.
     pub ret: Type,
+    /// Whether the function is a method (its first argument is `self`).
+    pub method: bool,
 }
 
 impl Signature {
@@ -116,10 +118,21 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
     let mut args = Vec::new();
     for input in &sig.inputs {
         match input {
-            FnArg::Receiver(r) => errors.push(
-                r.span(),
-                "`#[differentiable]` on methods is not supported yet: write a free function that takes the value as an argument",
-            ),
+            FnArg::Receiver(r) => {
+                if let Type::Reference(reference) = &*r.ty
+                    && let Some(m) = &reference.mutability
+                {
+                    errors.push(
+                        m.span(),
+                        "a `&mut self` method cannot be differentiated: take `&self` and return the result",
+                    );
+                }
+                args.push(Arg {
+                    name: Ident::new("self", r.self_token.span),
+                    ty: (*r.ty).clone(),
+                    active: true,
+                });
+            }
             FnArg::Typed(typed) => {
                 let name = match &*typed.pat {
                     Pat::Ident(p) if p.by_ref.is_none() && p.subpat.is_none() => p.ident.clone(),
@@ -129,14 +142,19 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
                     }
                 };
                 if let Type::Reference(r) = &*typed.ty
-                    && let Some(m) = &r.mutability {
-                        errors.push(
+                    && let Some(m) = &r.mutability
+                {
+                    errors.push(
                             m.span(),
                             "a `&mut` argument cannot be differentiated: take the value by `&` and return the result",
                         );
-                    }
+                }
                 let active = !is_constant_type(&typed.ty);
-                args.push(Arg { name, ty: (*typed.ty).clone(), active });
+                args.push(Arg {
+                    name,
+                    ty: (*typed.ty).clone(),
+                    active,
+                });
             }
         }
     }
@@ -169,7 +187,8 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
             "this function has no argument to differentiate with respect to: give it a float, array or `Parameters` argument",
         );
     }
-    Some(Signature { args, ret })
+    let method = matches!(sig.inputs.first(), Some(FnArg::Receiver(_)));
+    Some(Signature { args, ret, method })
 }
 
 /// Types whose values are constants: integers, `bool`, `char`, text, and

@@ -41,6 +41,34 @@ pub fn expand_file(source: &str) -> String {
                     syn::parse2(expanded).expect("the expansion parses as items");
                 out.items.extend(parsed.items);
             }
+            syn::Item::Impl(mut block) => {
+                let mut items = Vec::new();
+                for item in std::mem::take(&mut block.items) {
+                    let syn::ImplItem::Fn(mut f) = item else {
+                        items.push(item);
+                        continue;
+                    };
+                    let Some(position) = f
+                        .attrs
+                        .iter()
+                        .position(|a| a.path().is_ident("differentiable"))
+                    else {
+                        items.push(syn::ImplItem::Fn(f));
+                        continue;
+                    };
+                    let attr = f.attrs.remove(position);
+                    let args = match attr.meta {
+                        syn::Meta::List(list) => list.tokens,
+                        _ => TokenStream::new(),
+                    };
+                    let expanded = crate::expand::differentiable(args, f.into_token_stream());
+                    let wrapped: syn::ItemImpl = syn::parse2(quote::quote!(impl X { #expanded }))
+                        .expect("the expansion parses as impl items");
+                    items.extend(wrapped.items);
+                }
+                block.items = items;
+                out.items.push(syn::Item::Impl(block));
+            }
             other => out.items.push(other),
         }
     }

@@ -8,7 +8,7 @@ fn erf(x: f64) -> f64 {
 struct erf {}
 #[allow(dead_code, clippy::too_many_arguments)]
 impl erf {
-    ///The composition entry point of [`erf`]: its value, and the adjoints of its arguments from the rule `erf_rule`.
+    ///The composition entry point of [`erf`](erf): its value, and the adjoints of its arguments from the rule `erf_rule`.
     #[inline]
     pub fn reverse<K: ::gradgen::__private::Keep<f64>>(
         x: f64,
@@ -21,10 +21,15 @@ impl erf {
         K::keep(move || value)
     }
 }
-/** The value of [`erf`] and its pullback with respect to `x`.
+/** The value of [`erf`](erf) and its pullback with respect to `x`.
 
  Returns `(erf(x), pullback)`. The derivative is the rule [`erf_rule`], given with `#[differentiable(rule = erf_rule)]`: it takes the arguments, the value and the adjoint of the value, and returns the adjoints of `x`.*/
-#[allow(dead_code, clippy::type_complexity, clippy::double_must_use)]
+#[allow(
+    dead_code,
+    clippy::type_complexity,
+    clippy::double_must_use,
+    clippy::needless_arbitrary_self_type
+)]
 #[must_use]
 fn erf_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>) {
     let value = erf(x);
@@ -42,7 +47,7 @@ fn erf_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>) {
         },
     )
 }
-/** The value of [`erf`] and its gradient with respect to `x`.
+/** The value of [`erf`](erf) and its gradient with respect to `x`.
 
  Returns `(erf(x), gradient)`. The derivative is the rule [`erf_rule`], given with `#[differentiable(rule = erf_rule)]`: it takes the arguments, the value and the adjoint of the value, and returns the adjoints of `x`.*/
 #[allow(dead_code)]

@@ -1,12 +1,13 @@
 use gradgen::prelude::*;
 
+#[derive(Parameters, Clone, Debug)]
 struct Model {
     w: f64,
 }
 
 impl Model {
     #[differentiable]
-    fn loss(&self, x: f64) -> f64 {
+    fn loss(&mut self, x: f64) -> f64 {
         self.w * x
     }
 }
