@@ -18,3 +18,17 @@ fn typed_tuple_constants_keep_their_type() {
         assert_eq!(d, 0.5f64.cos());
     }
 }
+
+/// A shape query cast to a float is a constant, even inline.
+#[differentiable]
+fn mean_by_hand(a: &gradgen::ndarray::Array1<f64>) -> f64 {
+    a.sum() / a.len() as f64
+}
+
+#[test]
+fn shape_queries_cast_to_floats_are_constants() {
+    let a = gradgen::ndarray::array![1.0, 2.0, 6.0];
+    let (value, d) = mean_by_hand_grad(&a);
+    assert_eq!(value, 3.0);
+    assert_eq!(d, gradgen::ndarray::Array1::from_elem(3, 1.0 / 3.0));
+}

@@ -897,17 +897,17 @@ fn signum_has_derivative_zero_everywhere() {
 }
 
 #[test]
-fn min_and_max_send_the_adjoint_to_the_receiver_on_ties() {
-    // PyTorch (and the runtime): the selected argument gets the whole adjoint;
-    // on a tie that is the receiver.
+fn min_and_max_split_the_adjoint_on_ties() {
+    // PyTorch's minimum/maximum (and the runtime): the selected argument gets
+    // the whole adjoint; on a tie each gets half.
     for x in [-1.5, 0.0, 2.0] {
-        assert_eq!(min::f64s::method_grad(x, x), (x, (1.0, 0.0)));
-        assert_eq!(min::f64s::path_grad(x, x), (x, (1.0, 0.0)));
-        assert_eq!(max::f64s::method_grad(x, x), (x, (1.0, 0.0)));
-        assert_eq!(max::f64s::path_grad(x, x), (x, (1.0, 0.0)));
+        assert_eq!(min::f64s::method_grad(x, x), (x, (0.5, 0.5)));
+        assert_eq!(min::f64s::path_grad(x, x), (x, (0.5, 0.5)));
+        assert_eq!(max::f64s::method_grad(x, x), (x, (0.5, 0.5)));
+        assert_eq!(max::f64s::path_grad(x, x), (x, (0.5, 0.5)));
         let x = x as f32;
-        assert_eq!(min::f32s::method_grad(x, x), (x, (1.0, 0.0)));
-        assert_eq!(max::f32s::path_grad(x, x), (x, (1.0, 0.0)));
+        assert_eq!(min::f32s::method_grad(x, x), (x, (0.5, 0.5)));
+        assert_eq!(max::f32s::path_grad(x, x), (x, (0.5, 0.5)));
     }
     // Off the tie, the smaller (larger) one.
     assert_eq!(min::f64s::method_grad(1.0, 2.0), (1.0, (1.0, 0.0)));
@@ -949,10 +949,10 @@ fn clamp_sends_the_adjoint_to_the_value_at_the_bounds() {
 }
 
 #[test]
-fn relu_written_with_max_has_derivative_zero_below_and_one_at_zero() {
-    // x.max(0.0): the receiver wins the tie at 0, so d/dx = 1 there (PyTorch's
-    // max(x, 0) does the same; its relu uses 0 at 0, the prelude's `relu` does too).
-    assert_eq!(with_constants::f64s::relu_grad(0.0), (0.0, 1.0));
+fn relu_written_with_max_has_derivative_zero_below_and_half_at_zero() {
+    // x.max(0.0): a tie at 0 splits the adjoint, so d/dx = 1/2 there, as
+    // PyTorch's maximum(x, 0); its relu (and the prelude's) uses 0 at 0.
+    assert_eq!(with_constants::f64s::relu_grad(0.0), (0.0, 0.5));
     assert_eq!(with_constants::f64s::relu_grad(-1.0), (0.0, 0.0));
     assert_eq!(with_constants::f64s::relu_grad(2.0), (2.0, 1.0));
     assert_eq!(with_constants::f32s::relu_grad(-1.0), (0.0, 0.0));

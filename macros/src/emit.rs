@@ -133,6 +133,25 @@ pub fn emit_with_rule(
     quote!(#hidden #vjp #grad)
 }
 
+/// The arguments `_grad` and `_vjp` pass to the entry point: an active one
+/// passed by value goes as a copy, since the gradient is made whole from it
+/// afterwards; the others as they are.
+fn passed_to_entry(shared: &Shared) -> Vec<TokenStream> {
+    shared
+        .sig
+        .args
+        .iter()
+        .map(|a| {
+            let n = &a.name;
+            if a.active {
+                copy_or_clone(n, &a.ty)
+            } else {
+                quote!(#n)
+            }
+        })
+        .collect()
+}
+
 /// An argument passed on as it is when passing copies it, else a clone, so
 /// the argument can be passed again.
 fn copy_or_clone(name: &Ident, ty: &Type) -> TokenStream {
@@ -467,7 +486,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     entry_point(
         shared,
         &doc,
-        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals)]),
+        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone)]),
         quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #keep #where_clause),
         quote!({
             use ::gradgen::__private as #gg;
@@ -558,6 +577,19 @@ impl Body<'_> {
         }
     }
 
+    /// An argument of a call whose backward pass gets the same argument
+    /// again: a variable passed by value is passed as a copy (a clone, for a
+    /// value that is not `Copy`), so it is still there for the second pass.
+    fn passed_again(&self, o: &Operand) -> TokenStream {
+        match o.value {
+            Value::Var(v) if !o.borrowed => {
+                let x = self.var(v);
+                quote!(::core::clone::Clone::clone(&#x))
+            }
+            _ => self.operand_tokens(o),
+        }
+    }
+
     fn operand_tokens(&self, o: &Operand) -> TokenStream {
         let v = self.value_tokens(&o.value);
         if o.borrowed { quote!(&#v) } else { v }
@@ -630,7 +662,7 @@ impl Body<'_> {
                 generics,
                 args,
             } => {
-                let args: Vec<TokenStream> = args.iter().map(|a| self.operand_tokens(a)).collect();
+                let args: Vec<TokenStream> = args.iter().map(|a| self.passed_again(a)).collect();
                 quote_spanned!(span=> let #y = #path #generics (#(#args),*);)
             }
             Op::Method {
@@ -674,7 +706,7 @@ impl Body<'_> {
                 args,
             } => {
                 let recv = self.receiver_tokens(&args[0]);
-                let rest = args[1..].iter().map(|a| self.operand_tokens(a));
+                let rest = args[1..].iter().map(|a| self.passed_again(a));
                 quote_spanned!(span=> let #y = #recv.#method #generics (#(#rest),*);)
             }
             Op::Join {
@@ -750,19 +782,46 @@ impl Body<'_> {
             Value::Place(p) if self.func.params[p.param].active => {
                 let d = self.param_adjoints[p.param].clone();
                 let path = &p.path;
+                let whole = self.whole_container(p);
                 if path.is_empty() {
                     quote!(#gg::acc(&mut *#d, #expr);)
                 } else {
-                    quote!(#gg::acc(&mut #d #path, #expr);)
+                    quote!(#whole #gg::acc(&mut #d #path, #expr);)
                 }
             }
             _ => TokenStream::new(),
         }
     }
 
-    /// What a call's pullback adds an argument's adjoint into: the
-    /// adjoint itself (made zero first if this is its first contribution),
-    /// the argument's gradient, or nothing for a constant.
+    /// Before an element of an argument's gradient is written (`d_w[0]`):
+    /// the container it indexes made whole, since an array leaf starts as an
+    /// empty placeholder (see `Differentiable::empty_tangent`).
+    fn whole_container(&self, place: &crate::ir::Place) -> TokenStream {
+        let tokens: Vec<proc_macro2::TokenTree> = place.path.clone().into_iter().collect();
+        let last_index = tokens.iter().rposition(
+            |t| matches!(t, proc_macro2::TokenTree::Group(g) if g.delimiter() == proc_macro2::Delimiter::Bracket),
+        );
+        let Some(last_index) = last_index else {
+            return TokenStream::new();
+        };
+        let prefix: TokenStream = tokens[..last_index].iter().cloned().collect();
+        let gg = &self.gg;
+        let param = &self.func.params[place.param];
+        let root = &param.name;
+        let d = &self.param_adjoints[place.param];
+        let value = if prefix.is_empty() && param.by_ref {
+            quote!(#root)
+        } else {
+            quote!(&#root #prefix)
+        };
+        let adjoint = if prefix.is_empty() {
+            quote!(&mut *#d)
+        } else {
+            quote!(&mut #d #prefix)
+        };
+        quote!(#gg::complete_tangent(#value, #adjoint);)
+    }
+
     /// What a call's reverse pass adds an argument's adjoint into: the
     /// argument's gradient, the adjoint of a computed value (an empty one the
     /// contribution moves into, if it has none yet), or nothing for a
@@ -895,7 +954,7 @@ impl Body<'_> {
                     let slot = respan(slot, span);
                     slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
                 }
-                let args = args.iter().map(|a| self.operand_tokens(a));
+                let args = args.iter().map(|a| self.passed_again(a));
                 let generics = with_inferred_keep(generics);
                 before.extend(quote_spanned!(span=>
                     let #gg::Dropped = #path::reverse #generics (#(#args,)* #d_y, #(#slots),*);
@@ -918,7 +977,7 @@ impl Body<'_> {
                     slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
                 }
                 let recv = self.receiver_tokens(&args[0]);
-                let rest = args[1..].iter().map(|a| self.operand_tokens(a));
+                let rest = args[1..].iter().map(|a| self.passed_again(a));
                 let entry = method_entry(method);
                 let generics = with_inferred_keep(generics);
                 before.extend(quote_spanned!(span=>
@@ -1050,6 +1109,7 @@ fn is_atom(tokens: &TokenStream) -> bool {
 
 fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
     let (function, entry) = call_paths(shared);
+    let passed = passed_to_entry(shared);
     let Shared {
         item,
         name,
@@ -1066,7 +1126,6 @@ fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
     let where_clause = &named_generics.where_clause;
     let generic_params = &named_generics.params;
     let grads_ty = shared.grads_type();
-    let args = shared.arg_names();
     let value = names.fresh("value", Span::call_site());
     let d_value = names.fresh("d_value", Span::call_site());
     // The pullback runs the function again with its backward pass, so it
@@ -1095,7 +1154,7 @@ fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
             let #value = #function(#(#forward_args),*);
             (#value, move |#d_value| {
                 #(#zeros)*
-                let ::gradgen::__private::Dropped = #entry(#(#args,)* #d_value, #(#slots),*);
+                let ::gradgen::__private::Dropped = #entry(#(#passed,)* #d_value, #(#slots),*);
                 #(#completes)*
                 #grads
             })
@@ -1105,6 +1164,7 @@ fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
 
 fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
     let (_, entry) = call_paths(shared);
+    let passed = passed_to_entry(shared);
     let Shared { item, name, .. } = shared;
     let vis = &item.vis;
     let attrs = &shared.attrs;
@@ -1114,7 +1174,6 @@ fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
     let generic_params = &generics.params;
     let where_clause = &generics.where_clause;
     let grads_ty = shared.grads_type();
-    let args = shared.arg_names();
     let inputs = &item.sig.inputs;
     let value = names.fresh("value", Span::call_site());
     let GradientParts {
@@ -1129,7 +1188,7 @@ fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
         #[allow(dead_code)]
         #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
             #(#zeros)*
-            let ::gradgen::__private::Kept(#value) = #entry(#(#args,)* ::gradgen::__private::one(), #(#slots),*);
+            let ::gradgen::__private::Kept(#value) = #entry(#(#passed,)* ::gradgen::__private::one(), #(#slots),*);
             #(#completes)*
             (#value, #grads)
         }

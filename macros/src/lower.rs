@@ -616,7 +616,7 @@ impl Lowering<'_> {
             Expr::Tuple(t) => Binding::Tuple(t.elems.iter().map(|e| self.expr(e, None)).collect()),
             Expr::Block(b) if b.label.is_none() => self.block(&b.block),
             Expr::Cast(c) => {
-                if is_integer_type(&c.ty) {
+                if is_integer_type(&c.ty) || self.carries_no_derivative(&c.expr) {
                     self.constant(expr)
                 } else {
                     self.errors.push(
@@ -694,6 +694,33 @@ impl Lowering<'_> {
                 }
                 poison()
             }
+        }
+    }
+
+    /// Whether an expression's value carries no derivative even where it
+    /// reads values that do: a shape query (`a.len()`), a comparison, an
+    /// integer cast, `no_grad(..)`, or what mentions nothing with a derivative.
+    fn carries_no_derivative(&self, expr: &Expr) -> bool {
+        match expr {
+            Expr::Paren(p) => self.carries_no_derivative(&p.expr),
+            Expr::Group(g) => self.carries_no_derivative(&g.expr),
+            Expr::MethodCall(m) => rules::CONSTANT_METHODS.contains(&m.method.to_string().as_str()),
+            Expr::Cast(c) => is_integer_type(&c.ty) || self.carries_no_derivative(&c.expr),
+            Expr::Binary(b) => {
+                matches!(
+                    b.op,
+                    SynBinOp::Eq(_)
+                        | SynBinOp::Ne(_)
+                        | SynBinOp::Lt(_)
+                        | SynBinOp::Le(_)
+                        | SynBinOp::Gt(_)
+                        | SynBinOp::Ge(_)
+                ) || (self.carries_no_derivative(&b.left) && self.carries_no_derivative(&b.right))
+            }
+            Expr::Call(c) => {
+                matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "no_grad"))
+            }
+            other => !self.mentions_varied(other),
         }
     }
 
@@ -804,7 +831,7 @@ impl Lowering<'_> {
             let Some((rule, f)) = rule else {
                 self.errors.push(
                     m.method.span(),
-                    "`mapv` differentiates with a function that has a rule (`x.mapv(f64::tanh)`), not with a closure: call the method directly (`x.tanh()`), or hold the value constant with `no_grad(...)`",
+                    "`mapv` differentiates with a float method that has a rule (`x.mapv(f64::tanh)`); for another function call it on the array directly (`relu(&x)`, `x.tanh()`), or hold the value constant with `no_grad(...)`",
                 );
                 return poison();
             };
@@ -820,7 +847,10 @@ impl Lowering<'_> {
             );
         }
         let near = near_rules(&name);
-        if rules::lookup(&name).is_none() && near.is_empty() {
+        if rules::lookup(&name).is_none()
+            && near.is_empty()
+            && !rules::WITHOUT_RULES.contains(&name.as_str())
+        {
             // A method of the user's, differentiable itself: its entry point
             // `__reverse_NAME` stands beside it.
             return self.differentiable_method(m, want, expr);

@@ -163,7 +163,13 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
         for arg in &mut args {
             arg.active = wrt.contains(&arg.name);
         }
-        for w in wrt {
+        for (k, w) in wrt.iter().enumerate() {
+            if wrt[..k].contains(w) {
+                errors.push(
+                    w.span(),
+                    format!("`{w}` is listed twice in `wrt(...)`: list each argument once"),
+                );
+            }
             if !args.iter().any(|a| a.name == *w) {
                 errors.push(
                     w.span(),

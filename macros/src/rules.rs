@@ -104,8 +104,8 @@ rules! {
     abs/1: [Input(0)] => ["{d} * sign({0})"];
     signum/1: [Input(0)] => ["0"];
     hypot/2: [Input(0), Input(1), Output] => ["{d} * {0} / {y}", "{d} * {1} / {y}"];
-    min/2: [Input(0), Input(1)] => ["{d} where {0} <= {1}, else 0", "{d} where {1} < {0}, else 0"];
-    max/2: [Input(0), Input(1)] => ["{d} where {0} >= {1}, else 0", "{d} where {1} > {0}, else 0"];
+    min/2: [Input(0), Input(1)] => ["{d} where {0} < {1}, {d}/2 where equal, else 0", "{d} where {1} < {0}, {d}/2 where equal, else 0"];
+    max/2: [Input(0), Input(1)] => ["{d} where {0} > {1}, {d}/2 where equal, else 0", "{d} where {1} > {0}, {d}/2 where equal, else 0"];
     clamp/3: [Input(0), Input(1), Input(2)] => ["{d} where {1} <= {0} <= {2}, else 0", "{d} where {0} < {1}, else 0", "{d} where {0} > {2}, else 0"];
     mul_add/3: [Input(0), Input(1)] => ["{d} * {1}", "{d} * {0}", "{d}"];
 
@@ -160,6 +160,59 @@ pub const CONSTANT_METHODS: &[&str] = &[
     "ceil",
     "round",
     "trunc",
+];
+
+/// Methods of floats and arrays that have no rule: a call of one of them on
+/// a value with a derivative is the rule error, not a call of a
+/// differentiable method of the user's.
+pub const WITHOUT_RULES: &[&str] = &[
+    "iter",
+    "iter_mut",
+    "into_iter",
+    "fold",
+    "map",
+    "map_inplace",
+    "mapv_inplace",
+    "mapv_into",
+    "zip_mut_with",
+    "for_each",
+    "axis_iter",
+    "outer_iter",
+    "rows",
+    "columns",
+    "lanes",
+    "indexed_iter",
+    "assign",
+    "fill",
+    "get",
+    "first",
+    "last",
+    "windows",
+    "exact_chunks",
+    "product",
+    "var",
+    "std",
+    "var_axis",
+    "std_axis",
+    "sort",
+    "powc",
+    "sin_cos",
+    "to_degrees",
+    "to_radians",
+    "fract",
+    "rem_euclid",
+    "div_euclid",
+    "copysign",
+    "abs_sub",
+    "to_vec",
+    "into_raw_vec",
+    "as_slice",
+    "reversed_axes",
+    "permuted_axes",
+    "swap_axes",
+    "broadcast",
+    "split_at",
+    "accumulate_axis_inplace",
 ];
 
 /// The formula of the adjoint of `+ - * /` and unary `-` (for the docs).

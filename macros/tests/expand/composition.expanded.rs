@@ -14,7 +14,9 @@ struct square {}
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
-    clippy::redundant_locals
+    clippy::redundant_locals,
+    clippy::clone_on_copy,
+    clippy::redundant_clone
 )]
 impl square {
     ///The composition entry point of [`square`](square): runs the forward pass and the backward pass for the adjoint `d_t0` of the result, adds the adjoint of every argument into its slot, and returns the value.
@@ -109,7 +111,9 @@ struct chain {}
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
-    clippy::redundant_locals
+    clippy::redundant_locals,
+    clippy::clone_on_copy,
+    clippy::redundant_clone
 )]
 impl chain {
     ///The composition entry point of [`chain`](chain): runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.
@@ -124,8 +128,8 @@ impl chain {
         use ::gradgen::__private as gg;
         let _ = chain;
         let (t0, t0_tape) = gg::mul(p.beta[0], x);
-        let h = square(t0);
-        let t1 = crate::square(h);
+        let h = square(::core::clone::Clone::clone(&t0));
+        let t1 = crate::square(::core::clone::Clone::clone(&h));
         let t2 = square(p.beta[1]);
         let (g, g_tape) = gg::add(t1, t2);
         let (t3, t3_tape) = gg::mul(g, &h);
@@ -141,13 +145,18 @@ impl chain {
             gg::IntoSlot::into_slot(&mut d_p.beta[1]),
         );
         let gg::Dropped = crate::square::reverse(
-            h,
+            ::core::clone::Clone::clone(&h),
             d_t1,
             gg::IntoSlot::into_slot(&mut d_h),
         );
         let mut d_t0 = ::core::option::Option::None;
-        let gg::Dropped = square::reverse(t0, d_h, gg::IntoSlot::into_slot(&mut d_t0));
+        let gg::Dropped = square::reverse(
+            ::core::clone::Clone::clone(&t0),
+            d_h,
+            gg::IntoSlot::into_slot(&mut d_t0),
+        );
         let d_t0 = gg::filled(d_t0, &t0);
+        gg::complete_tangent(&p.beta, &mut d_p.beta);
         gg::acc(&mut d_p.beta[0], t0_tape.lhs(&d_t0));
         K::keep(move || t3)
     }

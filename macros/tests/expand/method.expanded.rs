@@ -14,7 +14,9 @@ impl Layer {
         clippy::too_many_arguments,
         clippy::double_parens,
         clippy::let_and_return,
-        clippy::redundant_locals
+        clippy::redundant_locals,
+        clippy::clone_on_copy,
+        clippy::redundant_clone
     )]
     #[inline]
     fn __reverse_forward<K: ::gradgen::__private::Keep<Array1<f64>>>(

@@ -20,7 +20,9 @@ struct shadowing {}
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
-    clippy::redundant_locals
+    clippy::redundant_locals,
+    clippy::clone_on_copy,
+    clippy::redundant_clone
 )]
 impl shadowing {
     ///The composition entry point of [`shadowing`](shadowing): runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.

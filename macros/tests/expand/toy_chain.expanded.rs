@@ -21,7 +21,9 @@ pub struct toy_loss {}
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
-    clippy::redundant_locals
+    clippy::redundant_locals,
+    clippy::clone_on_copy,
+    clippy::redundant_clone
 )]
 impl toy_loss {
     ///The composition entry point of [`toy_loss`](toy_loss): runs the forward pass and the backward pass for the adjoint `d_t5` of the result, adds the adjoint of every argument into its slot, and returns the value.
@@ -54,23 +56,31 @@ impl toy_loss {
         let d_p = d_p.or_scratch(&mut d_p_scratch, &p);
         let d_t4 = gg::d_powi(d_t5, &t4, 2);
         let d_f3 = t4_tape.lhs_owned(d_t4);
+        gg::complete_tangent(&p.beta, &mut d_p.beta);
         gg::acc(&mut d_p.beta[3], f3_tape.lhs(&d_f3));
         let d_t3 = f3_tape.rhs_owned(d_f3);
+        gg::complete_tangent(&p.omega, &mut d_p.omega);
         gg::acc(&mut d_p.omega[3], t3_tape.lhs(&d_t3));
         let d_h3 = t3_tape.rhs(&d_t3);
         let d_f2 = gg::d_cos(d_h3, &f2);
+        gg::complete_tangent(&p.beta, &mut d_p.beta);
         gg::acc(&mut d_p.beta[2], f2_tape.lhs(&d_f2));
         let d_t2 = f2_tape.rhs_owned(d_f2);
+        gg::complete_tangent(&p.omega, &mut d_p.omega);
         gg::acc(&mut d_p.omega[2], t2_tape.lhs(&d_t2));
         let d_h2 = t2_tape.rhs(&d_t2);
         let d_f1 = gg::d_exp(d_h2, &h2);
+        gg::complete_tangent(&p.beta, &mut d_p.beta);
         gg::acc(&mut d_p.beta[1], f1_tape.lhs(&d_f1));
         let d_t1 = f1_tape.rhs_owned(d_f1);
+        gg::complete_tangent(&p.omega, &mut d_p.omega);
         gg::acc(&mut d_p.omega[1], t1_tape.lhs(&d_t1));
         let d_h1 = t1_tape.rhs(&d_t1);
         let d_f0 = gg::d_sin(d_h1, &f0);
+        gg::complete_tangent(&p.beta, &mut d_p.beta);
         gg::acc(&mut d_p.beta[0], f0_tape.lhs(&d_f0));
         let d_t0 = f0_tape.rhs_owned(d_f0);
+        gg::complete_tangent(&p.omega, &mut d_p.omega);
         gg::acc(&mut d_p.omega[0], t0_tape.lhs(&d_t0));
         K::keep(move || t5)
     }

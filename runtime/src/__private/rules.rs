@@ -13,8 +13,8 @@
 //! writes into `d`'s buffer. For arrays, `powf`, `log`, `hypot` and `clamp`
 //! take their other inputs as scalars (as ndarray's methods do), whose
 //! adjoints are summed over the elements. Derivatives at kinks follow
-//! PyTorch: `abs` has derivative 0 at 0, `min`/`max`/`clamp` send the whole
-//! adjoint to the argument they selected (the receiver on ties).
+//! PyTorch: `abs` has derivative 0 at 0, `min`/`max` split the adjoint evenly
+//! on a tie, `clamp` sends it to `x` on its bounds.
 
 use std::ops::Neg;
 
@@ -382,56 +382,47 @@ pub fn d_hypot_1<T: Real, G: Pointwise<X, Y, Elem = T>, X: ?Sized, Y: ?Sized>(
     )
 }
 
-/// Whether `a.min(b)` selects `a`: on ties and when `b` is NaN.
+/// The share of the adjoint of `a.min(b)` (`min`) or `a.max(b)` that goes
+/// to the receiver `a`: all of it where `a` is selected, half on a tie (as
+/// PyTorch's `minimum`/`maximum`), none where `b` is. A NaN operand is not
+/// selected (`f64::min` and `max` return the other one).
 #[inline]
-fn min_selects_receiver<T: Real>(a: &T, b: &T) -> bool {
-    *a <= *b || b.is_nan()
+fn receiver_share<T: Real>(a: &T, b: &T, min: bool) -> T {
+    if b.is_nan() {
+        T::one()
+    } else if a.is_nan() {
+        T::zero()
+    } else if a == b {
+        T::from_f64_lossy(0.5)
+    } else if (*a < *b) == min {
+        T::one()
+    } else {
+        T::zero()
+    }
 }
 
-/// Whether `a.max(b)` selects `a`: on ties and when `b` is NaN.
-#[inline]
-fn max_selects_receiver<T: Real>(a: &T, b: &T) -> bool {
-    *a >= *b || b.is_nan()
-}
-
-/// `z = a.min(b)`: `d_a = d` where `a` is selected (ties included), else 0.
+/// `z = a.min(b)`: `d_a = d` where `a < b`, `d/2` on a tie, else 0.
 #[inline]
 pub fn d_min_0<T: Real>(d: &T, a: &T, b: &T) -> T {
-    if min_selects_receiver(a, b) {
-        *d
-    } else {
-        T::zero()
-    }
+    *d * receiver_share(a, b, true)
 }
 
-/// `z = a.min(b)`: `d_b = d` where `b` is selected, else 0.
+/// `z = a.min(b)`: `d_b = d` where `b < a`, `d/2` on a tie, else 0.
 #[inline]
 pub fn d_min_1<T: Real>(d: &T, a: &T, b: &T) -> T {
-    if min_selects_receiver(a, b) {
-        T::zero()
-    } else {
-        *d
-    }
+    *d * (T::one() - receiver_share(a, b, true))
 }
 
-/// `z = a.max(b)`: `d_a = d` where `a` is selected (ties included), else 0.
+/// `z = a.max(b)`: `d_a = d` where `a > b`, `d/2` on a tie, else 0.
 #[inline]
 pub fn d_max_0<T: Real>(d: &T, a: &T, b: &T) -> T {
-    if max_selects_receiver(a, b) {
-        *d
-    } else {
-        T::zero()
-    }
+    *d * receiver_share(a, b, false)
 }
 
-/// `z = a.max(b)`: `d_b = d` where `b` is selected, else 0.
+/// `z = a.max(b)`: `d_b = d` where `b > a`, `d/2` on a tie, else 0.
 #[inline]
 pub fn d_max_1<T: Real>(d: &T, a: &T, b: &T) -> T {
-    if max_selects_receiver(a, b) {
-        T::zero()
-    } else {
-        *d
-    }
+    *d * (T::one() - receiver_share(a, b, false))
 }
 
 /// `y = x.clamp(lo, hi)`: `d_x = d` inside the bounds, else 0.

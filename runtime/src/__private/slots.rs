@@ -46,7 +46,9 @@ impl<'a, G> Slot<'a, G> {
     {
         match self {
             Slot::Add(grad) => grad,
-            Slot::Fill(first) => first.get_or_insert_with(|| like.zero_tangent()),
+            // A placeholder the first contribution moves into; `filled`
+            // makes it whole.
+            Slot::Fill(first) => first.get_or_insert_with(|| like.empty_tangent()),
             Slot::Discard => scratch.insert(like.zero_tangent()),
         }
     }
@@ -87,7 +89,13 @@ impl<'a, G> Slot<'a, G> {
 /// `like` when nothing arrived.
 #[inline]
 pub fn filled<T: Differentiable + ?Sized>(first: Option<T::Tangent>, like: &T) -> T::Tangent {
-    first.unwrap_or_else(|| like.zero_tangent())
+    match first {
+        Some(mut tangent) => {
+            like.complete_tangent(&mut tangent);
+            tangent
+        }
+        None => like.zero_tangent(),
+    }
 }
 
 /// What the caller of a composition entry point keeps of the value: the
