@@ -11,7 +11,7 @@
 //! returns, is *kept*: the forward sweep must not move it into an operator
 //! (which then gets a borrow of it instead).
 
-use crate::ir::{Binding, Func, Op, Value};
+use crate::ir::{Binding, Block, Func, Op, Stmt, Value};
 use crate::rules::Saved;
 
 /// What the emitter needs to know about every variable.
@@ -35,37 +35,90 @@ pub fn analyse(func: &Func) -> Analysis {
     };
     result_uses(func, &func.result, &mut a);
     keep_binding(&func.result, &mut a.kept);
-    for step in func.steps().rev() {
-        if !a.useful[step.out.0] {
-            continue;
-        }
-        for (_, operand) in step.op.operands() {
-            use_value(func, &operand.value, &mut a);
-        }
-        let mut keep = |value: &Value| {
-            if let Value::Var(v) = value {
-                a.kept[v.0] = true;
-            }
-        };
-        match &step.op {
-            Op::Method { rule, args, .. } => {
-                for saved in rule.saves {
-                    match saved {
-                        Saved::Input(i) | Saved::Value(i) => keep(&args[*i].value),
-                        Saved::Output => keep(&Value::Var(step.out)),
-                        // The shape is taken before the call; the value may go.
-                        Saved::Dim(_) => {}
+    block(func, &func.body, &mut a);
+    a
+}
+
+/// Walks a block backwards, as the reverse sweep runs it.
+fn block(func: &Func, block: &Block, a: &mut Analysis) {
+    for stmt in block.stmts.iter().rev() {
+        match stmt {
+            Stmt::Step(step) => self::step(func, step, a),
+            Stmt::Verbatim(_) => {}
+            Stmt::If(branch) => {
+                for region in [&branch.then, &branch.els] {
+                    for (out, result) in branch.outs.iter().zip(&region.results) {
+                        if a.useful[out.0] {
+                            use_value(func, result, a);
+                        }
                     }
+                    self::block(func, &region.block, a);
+                    // The reverse sweep runs the branch again from its inputs.
+                    inputs_of(&region.block, &mut a.kept);
+                    region
+                        .results
+                        .iter()
+                        .for_each(|r| keep_value(r, &mut a.kept));
                 }
+                a.kept[branch.cond.0] = true;
             }
-            // A call's reverse runs the callee again on the same arguments.
-            Op::Call { args, .. } => args.iter().for_each(|a| keep(&a.value)),
-            Op::Join { parts, .. } => parts.iter().for_each(|a| keep(&a.value)),
-            Op::MethodCall { args, .. } => args.iter().for_each(|a| keep(&a.value)),
-            Op::Const(_) | Op::Neg(_) | Op::Binary(..) => {}
         }
     }
-    a
+}
+
+fn step(func: &Func, step: &crate::ir::Step, a: &mut Analysis) {
+    if !a.useful[step.out.0] {
+        return;
+    }
+    for (_, operand) in step.op.operands() {
+        use_value(func, &operand.value, a);
+    }
+    let mut keep = |value: &Value| keep_value(value, &mut a.kept);
+    match &step.op {
+        Op::Method { rule, args, .. } => {
+            for saved in rule.saves {
+                match saved {
+                    Saved::Input(i) | Saved::Value(i) => keep(&args[*i].value),
+                    Saved::Output => keep(&Value::Var(step.out)),
+                    // The shape is taken before the call; the value may go.
+                    Saved::Dim(_) => {}
+                }
+            }
+        }
+        // A call's reverse runs the callee again on the same arguments.
+        Op::Call { args, .. } => args.iter().for_each(|a| keep(&a.value)),
+        Op::Join { parts, .. } => parts.iter().for_each(|a| keep(&a.value)),
+        Op::MethodCall { args, .. } => args.iter().for_each(|a| keep(&a.value)),
+        Op::Const(_) | Op::Neg(_) | Op::Binary(..) => {}
+    }
+}
+
+fn keep_value(value: &Value, kept: &mut [bool]) {
+    if let Value::Var(v) = value {
+        kept[v.0] = true;
+    }
+}
+
+/// Marks every variable a block reads as kept (what is defined inside is
+/// marked too, harmlessly: it is recomputed).
+fn inputs_of(block: &Block, kept: &mut [bool]) {
+    for stmt in &block.stmts {
+        match stmt {
+            Stmt::Step(step) => step
+                .op
+                .operands()
+                .into_iter()
+                .for_each(|(_, o)| keep_value(&o.value, kept)),
+            Stmt::Verbatim(_) => {}
+            Stmt::If(branch) => {
+                kept[branch.cond.0] = true;
+                for region in [&branch.then, &branch.els] {
+                    inputs_of(&region.block, kept);
+                    region.results.iter().for_each(|r| keep_value(r, kept));
+                }
+            }
+        }
+    }
 }
 
 fn keep_binding(binding: &Binding, kept: &mut [bool]) {

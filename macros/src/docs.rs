@@ -5,7 +5,7 @@ use proc_macro2::{TokenStream, TokenTree};
 
 use crate::analyse::Analysis;
 use crate::emit::Shared;
-use crate::ir::{BinOp, Binding, Func, Op, Operand, Value, VarId};
+use crate::ir::{BinOp, Binding, Block, Func, Op, Operand, Stmt, Value, VarId};
 use crate::rules::operator_math;
 
 pub fn grad_doc(shared: &Shared, func: &Func, analysis: &Analysis) -> String {
@@ -80,7 +80,47 @@ fn wrt_list(shared: &Shared) -> String {
 /// The forward sweep and the reverse sweep as formulas.
 fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
     let mut forward = Vec::new();
-    for step in func.steps() {
+    forward_lines(func, &func.body, "", &mut forward);
+    forward.push(format!("result = {}", binding_text(func, &func.result)));
+
+    let mut reverse = Vec::new();
+    let mut seen = vec![false; func.vars.len()];
+    seed_lines(func, &func.result, seed, &mut seen, &mut reverse);
+    reverse_lines(func, analysis, &func.body, "", &mut seen, &mut reverse);
+    format!(
+        " # Derivation\n\n The forward pass, one step per line:\n\n ```text\n{}\n ```\n\n \
+         The backward pass, in the order the chain rule runs, where `d_v` is the derivative of \
+         the result with respect to `v`:\n\n ```text\n{}\n ```",
+        indent(&forward),
+        indent(&reverse)
+    )
+}
+
+/// The forward pass of a block as formulas, one step per line.
+fn forward_lines(func: &Func, block: &Block, pad: &str, forward: &mut Vec<String>) {
+    for stmt in &block.stmts {
+        let step = match stmt {
+            Stmt::Step(step) => step,
+            Stmt::Verbatim(_) => continue,
+            Stmt::If(branch) => {
+                let cond = &func.vars[branch.cond.0].name;
+                for (head, region) in [
+                    (format!("if {cond}:"), &branch.then),
+                    ("else:".to_string(), &branch.els),
+                ] {
+                    forward.push(format!("{pad}{head}"));
+                    forward_lines(func, &region.block, &format!("{pad}    "), forward);
+                    for (out, result) in branch.outs.iter().zip(&region.results) {
+                        forward.push(format!(
+                            "{pad}    {} = {}",
+                            func.vars[out.0].name,
+                            value_text(func, result)
+                        ));
+                    }
+                }
+                continue;
+            }
+        };
         let y = func.vars[step.out.0].name.to_string();
         let rhs = match &step.op {
             Op::Const(tokens) => tokens.to_string(),
@@ -126,14 +166,49 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
                 )
             }
         };
-        forward.push(format!("{y} = {rhs}"));
+        forward.push(format!("{pad}{y} = {rhs}"));
     }
-    forward.push(format!("result = {}", binding_text(func, &func.result)));
+}
 
-    let mut reverse = Vec::new();
-    let mut seen = vec![false; func.vars.len()];
-    seed_lines(func, &func.result, seed, &mut seen, &mut reverse);
-    for step in func.steps().rev() {
+/// The backward pass of a block as formulas, in the order the chain rule runs.
+fn reverse_lines(
+    func: &Func,
+    analysis: &Analysis,
+    block: &Block,
+    pad: &str,
+    seen: &mut [bool],
+    out: &mut Vec<String>,
+) {
+    for stmt in block.stmts.iter().rev() {
+        let step = match stmt {
+            Stmt::Step(step) => step,
+            Stmt::Verbatim(_) => continue,
+            Stmt::If(branch) => {
+                let cond = &func.vars[branch.cond.0].name;
+                for (head, region) in [
+                    (format!("if {cond}:"), &branch.then),
+                    ("else:".to_string(), &branch.els),
+                ] {
+                    out.push(format!("{pad}{head}"));
+                    let inner = format!("{pad}    ");
+                    let mut lines = Vec::new();
+                    for (var, result) in branch.outs.iter().zip(&region.results) {
+                        if analysis.useful[var.0] {
+                            add_line(
+                                func,
+                                result,
+                                format!("d_{}", func.vars[var.0].name),
+                                seen,
+                                &mut lines,
+                            );
+                        }
+                    }
+                    reverse_lines(func, analysis, &region.block, "", seen, &mut lines);
+                    out.extend(lines.into_iter().map(|l| format!("{inner}{l}")));
+                }
+                continue;
+            }
+        };
         if !analysis.useful[step.out.0] {
             continue;
         }
@@ -141,13 +216,13 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
         let y = func.vars[step.out.0].name.to_string();
         match &step.op {
             Op::Const(_) => {}
-            Op::Neg(a) => add_line(func, &a.value, format!("-{d}"), &mut seen, &mut reverse),
+            Op::Neg(a) => add_line(func, &a.value, format!("-{d}"), seen, out),
             Op::Binary(op, a, b) => {
                 let math = operator_math(*op);
                 let texts = [text(func, a), text(func, b)];
                 for (i, operand) in [(0, a), (1, b)] {
                     let formula = fill(math[i], &d, &texts, &y);
-                    add_line(func, &operand.value, formula, &mut seen, &mut reverse);
+                    add_line(func, &operand.value, formula, seen, out);
                 }
             }
             Op::Call { path, args, .. } => {
@@ -155,7 +230,7 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
                 let texts: Vec<String> = args.iter().map(|a| text(func, a)).collect();
                 for (arg, t) in args.iter().zip(&texts) {
                     let formula = format!("{d} * ∂{callee}({})/∂{t}", texts.join(", "));
-                    add_line(func, &arg.value, formula, &mut seen, &mut reverse);
+                    add_line(func, &arg.value, formula, seen, out);
                 }
             }
             Op::MethodCall { method, args, .. } => {
@@ -166,7 +241,7 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
                         texts[0],
                         texts[1..].join(", ")
                     );
-                    add_line(func, &arg.value, formula, &mut seen, &mut reverse);
+                    add_line(func, &arg.value, formula, seen, out);
                 }
             }
             Op::Join {
@@ -178,7 +253,7 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
                     } else {
                         format!("part {k} of {d} along {axis}")
                     };
-                    add_line(func, &part.value, formula, &mut seen, &mut reverse);
+                    add_line(func, &part.value, formula, seen, out);
                 }
             }
             Op::Method { rule, args, .. } => {
@@ -189,18 +264,11 @@ fn derivation(func: &Func, analysis: &Analysis, seed: &str) -> String {
                     .filter(|(i, _)| rule.differentiable(*i));
                 for ((_, input), math) in inputs.zip(rule.math) {
                     let formula = fill(math, &d, &texts, &y);
-                    add_line(func, &input.value, formula, &mut seen, &mut reverse);
+                    add_line(func, &input.value, formula, seen, out);
                 }
             }
         }
     }
-    format!(
-        " # Derivation\n\n The forward pass, one step per line:\n\n ```text\n{}\n ```\n\n \
-         The backward pass, in the order the chain rule runs, where `d_v` is the derivative of \
-         the result with respect to `v`:\n\n ```text\n{}\n ```",
-        indent(&forward),
-        indent(&reverse)
-    )
 }
 
 fn indent(lines: &[String]) -> String {

@@ -437,6 +437,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         seen: vec![false; func.vars.len()],
         tapes: Vec::new(),
         dims: Vec::new(),
+        plain: false,
         adjoints,
         param_adjoints,
     };
@@ -486,7 +487,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     entry_point(
         shared,
         &doc,
-        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone)]),
+        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, unused_assignments, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone)]),
         quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #keep #where_clause),
         quote!({
             use ::gradgen::__private as #gg;
@@ -516,6 +517,8 @@ struct Body<'a> {
     tapes: Vec<(VarId, Ident)>,
     /// The saved shape of each step that consumes its input, by the step's variable.
     dims: Vec<(VarId, Ident)>,
+    /// Computing values only (the forward sweep of a branch).
+    plain: bool,
     /// The adjoint of each variable, named once and fresh against every
     /// name in the function, so every use spells it alike (text and span).
     adjoints: Vec<Ident>,
@@ -570,8 +573,8 @@ impl Body<'_> {
     fn kept_operand_tokens(&self, o: &Operand) -> TokenStream {
         match o.value {
             Value::Var(v) if !o.borrowed && self.analysis.kept[v.0] => {
-                let x = self.var(v);
-                quote!(&#x)
+                let (gg, x) = (&self.gg, self.var(v));
+                quote!(#gg::reuse(&#x))
             }
             _ => self.operand_tokens(o),
         }
@@ -615,20 +618,63 @@ impl Body<'_> {
         self.analysis.useful[step.out.0]
     }
 
+    /// Whether the forward sweep keeps this step's tape: a useful step,
+    /// outside the values-only forward sweep of a branch.
+    fn taping(&self, step: &Step) -> bool {
+        !self.plain && self.useful(step)
+    }
+
     // ----- forward -----------------------------------------------------
 
     fn forward(&mut self) -> TokenStream {
+        let func = self.func;
+        self.forward_block(&func.body)
+    }
+
+    /// The forward sweep of a block: keeping what the backward pass reads
+    /// (tapes) unless `self.plain`, where only the values are computed.
+    fn forward_block(&mut self, block: &crate::ir::Block) -> TokenStream {
         let mut out = TokenStream::new();
-        for stmt in &self.func.body.stmts {
+        for stmt in &block.stmts {
             match stmt {
                 crate::ir::Stmt::Verbatim(tokens) => out.extend(tokens.clone()),
                 crate::ir::Stmt::Step(step) => {
                     let line = self.forward_step(step);
                     out.extend(line);
                 }
+                crate::ir::Stmt::If(branch) => out.extend(self.forward_if(branch)),
             }
         }
         out
+    }
+
+    /// An `if` in the forward sweep: the branch taken computes its values
+    /// only; the backward pass runs it again with tapes (see `reverse_if`).
+    fn forward_if(&mut self, branch: &crate::ir::If) -> TokenStream {
+        let cond = self.var(branch.cond).clone();
+        let outer = std::mem::replace(&mut self.plain, true);
+        let then = self.forward_block(&branch.then.block);
+        let els = self.forward_block(&branch.els.block);
+        self.plain = outer;
+        let result = |this: &Self, region: &crate::ir::Region| {
+            let values: Vec<TokenStream> = region
+                .results
+                .iter()
+                .map(|v| this.value_tokens(v))
+                .collect();
+            match values.as_slice() {
+                [one] => quote!(#one),
+                many => quote!((#(#many),*)),
+            }
+        };
+        let (then_value, else_value) = (result(self, &branch.then), result(self, &branch.els));
+        let outs: Vec<&Ident> = branch.outs.iter().map(|v| self.var(*v)).collect();
+        let pattern = match outs.as_slice() {
+            [one] => quote!(#one),
+            many => quote!((#(#many),*)),
+        };
+        let span = branch.span;
+        quote_spanned!(span=> let #pattern = if #cond { #then #then_value } else { #els #else_value };)
     }
 
     fn forward_step(&mut self, step: &Step) -> TokenStream {
@@ -645,16 +691,26 @@ impl Body<'_> {
                 let a = self.operand_tokens(a);
                 quote_spanned!(span=> let #y = -#a;)
             }
-            Op::Binary(op, a, b) => {
-                let (a, b) = (self.kept_operand_tokens(a), self.kept_operand_tokens(b));
-                if self.useful(step) {
+            Op::Binary(op, op_a, op_b) => {
+                let (a, b) = (
+                    self.kept_operand_tokens(op_a),
+                    self.kept_operand_tokens(op_b),
+                );
+                if self.taping(step) {
                     let tape = self.names.derived(&y, "tape");
                     self.tapes.push((step.out, tape.clone()));
                     let f = op_fn(*op);
                     quote_spanned!(span=> let (#y, #tape) = #gg::#f(#a, #b);)
-                } else {
+                } else if a.to_string() == self.operand_tokens(op_a).to_string()
+                    && b.to_string() == self.operand_tokens(op_b).to_string()
+                {
                     let op = op.token();
                     quote_spanned!(span=> let #y = #a #op #b;)
+                } else {
+                    // An operand is borrowed for the backward pass: the
+                    // helper takes it borrowed whatever its type.
+                    let f = op_fn(*op);
+                    quote_spanned!(span=> let #y = #gg::#f(#a, #b).0;)
                 }
             }
             Op::Call {
@@ -690,7 +746,8 @@ impl Body<'_> {
                 // A shape the reverse step reads, taken before the call
                 // consumes the value.
                 let mut dims = TokenStream::new();
-                for saved in rule.saves {
+                let taping = self.taping(step);
+                for saved in rule.saves.iter().filter(|_| taping) {
                     if let Saved::Dim(i) = saved {
                         let dim = self.names.derived(&y, "dim");
                         let x = self.saved_ref(&args[*i].value);
@@ -887,15 +944,59 @@ impl Body<'_> {
     }
 
     fn reverse(&mut self) -> TokenStream {
-        let mut out = TokenStream::new();
         let func = self.func;
-        for step in func.steps().rev() {
-            if !self.useful(step) {
-                continue;
+        self.reverse_block(&func.body)
+    }
+
+    fn reverse_block(&mut self, block: &crate::ir::Block) -> TokenStream {
+        let mut out = TokenStream::new();
+        for stmt in block.stmts.iter().rev() {
+            match stmt {
+                crate::ir::Stmt::Step(step) if self.useful(step) => {
+                    out.extend(self.reverse_step(step))
+                }
+                crate::ir::Stmt::If(branch) => out.extend(self.reverse_if(branch)),
+                _ => {}
             }
-            out.extend(self.reverse_step(step));
         }
         out
+    }
+
+    /// An `if` in the backward sweep: the branch taken runs again, this time
+    /// keeping what its backward pass reads, then runs that backward pass.
+    /// Outer values it adds into get their adjoints (zeros) first.
+    fn reverse_if(&mut self, branch: &crate::ir::If) -> TokenStream {
+        if !branch.outs.iter().any(|v| self.analysis.useful[v.0]) {
+            return TokenStream::new();
+        }
+        let gg = self.gg.clone();
+        let mut accumulators = TokenStream::new();
+        for region in [&branch.then, &branch.els] {
+            for v in outer_vars(region) {
+                if self.func.vars[v.0].varied && !self.seen[v.0] {
+                    self.seen[v.0] = true;
+                    let (d, x) = (self.adjoint(v), self.var(v).clone());
+                    accumulators.extend(quote!(let mut #d = #gg::zero_like(&#x);));
+                }
+            }
+        }
+        let cond = self.var(branch.cond).clone();
+        let mut arms = Vec::new();
+        for region in [&branch.then, &branch.els] {
+            let forward = self.forward_block(&region.block);
+            let mut seeds = TokenStream::new();
+            for (out, result) in branch.outs.iter().zip(&region.results) {
+                if self.analysis.useful[out.0] {
+                    let d_out = self.adjoint(*out);
+                    seeds.extend(self.contribute(result, d_out.into_token_stream()));
+                }
+            }
+            let reverse = self.reverse_block(&region.block);
+            arms.push(quote!({ #forward #seeds #reverse }));
+        }
+        let (then, els) = (&arms[0], &arms[1]);
+        let span = branch.span;
+        quote_spanned!(span=> #accumulators if #cond #then else #els)
     }
 
     fn reverse_step(&mut self, step: &Step) -> TokenStream {
@@ -1078,6 +1179,45 @@ fn with_inferred_keep(generics: &TokenStream) -> TokenStream {
         }
         Err(_) => generics.clone(),
     }
+}
+
+/// The variables a branch reads that are defined outside it.
+fn outer_vars(region: &crate::ir::Region) -> Vec<VarId> {
+    fn walk(block: &crate::ir::Block, defined: &mut Vec<VarId>, read: &mut Vec<VarId>) {
+        for stmt in &block.stmts {
+            match stmt {
+                crate::ir::Stmt::Step(step) => {
+                    for (_, o) in step.op.operands() {
+                        if let Value::Var(v) = o.value {
+                            read.push(v);
+                        }
+                    }
+                    defined.push(step.out);
+                }
+                crate::ir::Stmt::Verbatim(_) => {}
+                crate::ir::Stmt::If(branch) => {
+                    for region in [&branch.then, &branch.els] {
+                        walk(&region.block, defined, read);
+                        read.extend(region.results.iter().filter_map(|r| match r {
+                            Value::Var(v) => Some(*v),
+                            _ => None,
+                        }));
+                    }
+                    defined.extend(branch.outs.iter().copied());
+                }
+            }
+        }
+    }
+    let (mut defined, mut read) = (Vec::new(), Vec::new());
+    walk(&region.block, &mut defined, &mut read);
+    read.extend(region.results.iter().filter_map(|r| match r {
+        Value::Var(v) => Some(*v),
+        _ => None,
+    }));
+    let mut outer: Vec<VarId> = read.into_iter().filter(|v| !defined.contains(v)).collect();
+    outer.sort();
+    outer.dedup();
+    outer
 }
 
 fn op_fn(op: BinOp) -> Ident {

@@ -59,6 +59,29 @@ pub enum Stmt {
     /// A statement that computes nothing differentiable (a constant `let`, a
     /// macro call, an item), emitted as written in the forward sweep.
     Verbatim(TokenStream),
+    /// `if` on a condition without derivative, with values that have one.
+    If(Box<If>),
+}
+
+/// A branch on a condition. The forward sweep runs the branch taken; the
+/// reverse sweep runs it again, with its own backward pass, from the same
+/// inputs (the branch is recomputed, as a callee is), so nothing of it has
+/// to be kept across the rest of the function.
+pub struct If {
+    /// The condition, a variable without derivative.
+    pub cond: VarId,
+    pub then: Region,
+    pub els: Region,
+    /// The values the `if` defines: its own value and every variable a
+    /// branch assigns, merged.
+    pub outs: Vec<VarId>,
+    pub span: Span,
+}
+
+/// The statements of a branch and the value each output has at its end.
+pub struct Region {
+    pub block: Block,
+    pub results: Vec<Value>,
 }
 
 /// One primal step.
@@ -181,14 +204,6 @@ pub enum Binding {
 }
 
 impl Func {
-    /// The steps in the order the forward sweep runs them.
-    pub fn steps(&self) -> impl DoubleEndedIterator<Item = &Step> {
-        self.body.stmts.iter().filter_map(|s| match s {
-            Stmt::Step(step) => Some(&**step),
-            Stmt::Verbatim(_) => None,
-        })
-    }
-
     /// Whether a value depends on an active argument.
     pub fn varied(&self, value: &Value) -> bool {
         match value {

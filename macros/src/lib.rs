@@ -51,6 +51,9 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// - `let` (with shadowing, `let mut`, `=`, `+=`, `-=`, `*=`, `/=`), blocks,
 ///   tuples, literals, constants, `as` casts of constants, a final expression
 ///   or `return`;
+/// - `if` / `else if` / `else` on any condition, as statements (assigning
+///   variables) and as expressions: the branch taken is differentiated (the
+///   backward pass runs it again, with its own backward pass);
 /// - `+ - * /` and unary `-`, on scalars and on arrays (with broadcasting);
 /// - methods with a derivative rule, in method form (`x.sin()`) or path form
 ///   (`f64::sin(x)`): `sin cos tan asin acos atan atan2 sinh cosh tanh asinh

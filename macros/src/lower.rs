@@ -468,6 +468,7 @@ impl Lowering<'_> {
                     ..
                 }) = binding
                     && !matches!(other, Expr::Lit(_) | Expr::Path(_))
+                    && tokens.to_string() != "()"
                 {
                     self.block.stmts.push(Stmt::Verbatim(quote!(#tokens;)));
                 }
@@ -630,11 +631,7 @@ impl Lowering<'_> {
                 if self.branches_constant_if(i) {
                     return self.constant(expr);
                 }
-                self.errors.push(
-                    i.if_token.span(),
-                    "`if` on values with a derivative is not supported yet (control flow comes in a later version): compute both sides, or use `min`/`max`/`clamp`/`abs`",
-                );
-                poison()
+                self.branch(i, want)
             }
             Expr::Match(m) => {
                 if m.arms.iter().all(|a| !self.mentions_varied(&a.body)) {
@@ -642,7 +639,7 @@ impl Lowering<'_> {
                 }
                 self.errors.push(
                     m.match_token.span(),
-                    "`match` producing values with a derivative is not supported yet (control flow comes in a later version)",
+                    "`match` producing values with a derivative is not supported yet: write it as `if` / `else if` on the same conditions",
                 );
                 poison()
             }
@@ -722,6 +719,121 @@ impl Lowering<'_> {
             }
             other => !self.mentions_varied(other),
         }
+    }
+
+    /// `if cond { .. } else { .. }` with values that have a derivative: both
+    /// branches become regions of their own; the variables either assigns,
+    /// and the `if`'s value, are merged into new variables after it.
+    fn branch(&mut self, i: &syn::ExprIf, want: Option<&Ident>) -> Binding {
+        if let Expr::Let(l) = &*i.cond {
+            self.errors.push(l.let_token.span(), "`if let` on a value with a derivative is not supported: match on a constant instead");
+            return poison();
+        }
+        let cond_tokens = self.resolve(&i.cond);
+        let cond = self.push_step(None, Op::Const(cond_tokens), None, i.if_token.span());
+        let before = self.scopes.clone();
+        let (then_block, then_value, then_scopes) = self.region(|this| this.block(&i.then_branch));
+        self.scopes = before.clone();
+        let (else_block, else_value, else_scopes) = match &i.else_branch {
+            Some((_, e)) => {
+                let e = e.clone();
+                self.region(move |this| this.expr(&e, None))
+            }
+            None => (
+                Block::default(),
+                Binding::Value(Value::Const(quote!(())).operand()),
+                before.clone(),
+            ),
+        };
+        self.scopes = before;
+        // The outputs: the value, then every outer name a branch rebinds.
+        let mut outs: Vec<(Option<String>, Binding, Binding)> =
+            vec![(None, then_value, else_value)];
+        let mut names: Vec<String> = Vec::new();
+        for (depth, scope) in self.scopes.iter().enumerate() {
+            for name in scope.keys() {
+                let changed = |scopes: &Vec<HashMap<String, Binding>>| {
+                    scopes
+                        .get(depth)
+                        .and_then(|s| s.get(name))
+                        .map(|b| self.binding_tokens(b).to_string())
+                        != Some(self.binding_tokens(&scope[name]).to_string())
+                };
+                if (changed(&then_scopes) || changed(&else_scopes)) && !names.contains(name) {
+                    names.push(name.clone());
+                }
+            }
+        }
+        names.sort();
+        for name in &names {
+            let find = |scopes: &Vec<HashMap<String, Binding>>| {
+                scopes
+                    .iter()
+                    .rev()
+                    .find_map(|s| s.get(name))
+                    .cloned()
+                    .unwrap_or_else(poison)
+            };
+            outs.push((Some(name.clone()), find(&then_scopes), find(&else_scopes)));
+        }
+        let (mut then_results, mut else_results, mut out_vars) =
+            (Vec::new(), Vec::new(), Vec::new());
+        let mut value = poison();
+        for (k, (name, t, e)) in outs.into_iter().enumerate() {
+            let (Binding::Value(t), Binding::Value(e)) = (t, e) else {
+                self.errors.push(i.if_token.span(), "an `if` whose branches give tuples is not supported yet: give each element its own variable");
+                return poison();
+            };
+            let unit = |o: &Operand| matches!(&o.value, Value::Const(c) if c.to_string() == "()");
+            if k == 0 && unit(&t) && unit(&e) {
+                continue;
+            }
+            let varied = self.value_varied(&t.value) || self.value_varied(&e.value);
+            let var_name = match &name {
+                Some(n) => self.names.user(&Ident::new(n, i.if_token.span())),
+                None => match want {
+                    Some(w) => self.names.user(w),
+                    None => self.names.temp(i.if_token.span()),
+                },
+            };
+            let out = self.new_var(var_name, varied);
+            match &name {
+                Some(n) => self.rebind(
+                    &Ident::new(n, i.if_token.span()),
+                    Binding::Value(Value::Var(out).operand()),
+                ),
+                None => value = Binding::Value(Value::Var(out).operand()),
+            }
+            then_results.push(t.value);
+            else_results.push(e.value);
+            out_vars.push(out);
+        }
+        self.block.stmts.push(Stmt::If(Box::new(crate::ir::If {
+            cond,
+            then: crate::ir::Region {
+                block: then_block,
+                results: then_results,
+            },
+            els: crate::ir::Region {
+                block: else_block,
+                results: else_results,
+            },
+            outs: out_vars,
+            span: i.if_token.span(),
+        })));
+        value
+    }
+
+    /// Lowers what `f` lowers into a block of its own; returns the block,
+    /// the value, and the bindings as they stand at its end.
+    fn region(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Binding,
+    ) -> (Block, Binding, Vec<HashMap<String, Binding>>) {
+        let outer = std::mem::take(&mut self.block);
+        let value = f(self);
+        let block = std::mem::replace(&mut self.block, outer);
+        (block, value, self.scopes.clone())
     }
 
     fn branches_constant_if(&self, i: &syn::ExprIf) -> bool {

@@ -11,6 +11,7 @@ struct square {}
     unused_variables,
     unused_mut,
     unused_parens,
+    unused_assignments,
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
@@ -108,6 +109,7 @@ struct chain {}
     unused_variables,
     unused_mut,
     unused_parens,
+    unused_assignments,
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
@@ -132,7 +134,7 @@ impl chain {
         let t1 = crate::square(::core::clone::Clone::clone(&h));
         let t2 = square(p.beta[1]);
         let (g, g_tape) = gg::add(t1, t2);
-        let (t3, t3_tape) = gg::mul(g, &h);
+        let (t3, t3_tape) = gg::mul(g, gg::reuse(&h));
         let mut d_p_scratch = ::core::option::Option::None;
         let d_p = d_p.or_scratch(&mut d_p_scratch, &p);
         let d_g = t3_tape.lhs(&d_t3);

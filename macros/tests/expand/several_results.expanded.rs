@@ -11,6 +11,7 @@ struct polar {}
     unused_variables,
     unused_mut,
     unused_parens,
+    unused_assignments,
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,

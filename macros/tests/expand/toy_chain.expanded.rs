@@ -18,6 +18,7 @@ pub struct toy_loss {}
     unused_variables,
     unused_mut,
     unused_parens,
+    unused_assignments,
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
@@ -45,7 +46,7 @@ impl toy_loss {
         let (t1, t1_tape) = gg::mul(p.omega[1], h1);
         let (f1, f1_tape) = gg::add(p.beta[1], t1);
         let h2 = f1.exp();
-        let (t2, t2_tape) = gg::mul(p.omega[2], &h2);
+        let (t2, t2_tape) = gg::mul(p.omega[2], gg::reuse(&h2));
         let (f2, f2_tape) = gg::add(p.beta[2], t2);
         let h3 = f2.cos();
         let (t3, t3_tape) = gg::mul(p.omega[3], h3);

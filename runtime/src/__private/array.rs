@@ -344,3 +344,42 @@ pub(crate) fn co_broadcast<O: Dimension>(a: &[usize], b: &[usize], op: &str) -> 
     }
     out
 }
+
+/// An operand the backward pass reads again, as the forward pass passes it
+/// to an operator: a scalar by copy, an array by reference.
+pub trait Reuse {
+    /// What the operator gets.
+    type Ref<'a>
+    where
+        Self: 'a;
+    /// `self` as the operator gets it.
+    fn reuse(&self) -> Self::Ref<'_>;
+}
+
+impl<T: Real> Reuse for T {
+    type Ref<'a>
+        = T
+    where
+        T: 'a;
+    #[inline]
+    fn reuse(&self) -> T {
+        *self
+    }
+}
+
+impl<A: Real, S: Data<Elem = A>, D: Dimension> Reuse for ArrayBase<S, D> {
+    type Ref<'a>
+        = &'a ArrayBase<S, D>
+    where
+        Self: 'a;
+    #[inline]
+    fn reuse(&self) -> &ArrayBase<S, D> {
+        self
+    }
+}
+
+/// `x` as an operator gets it when the backward pass reads `x` again.
+#[inline]
+pub fn reuse<T: Reuse + ?Sized>(x: &T) -> T::Ref<'_> {
+    x.reuse()
+}

@@ -12,7 +12,7 @@ mod tensor;
 pub use crate as runtime;
 pub use crate::{Differentiable, Grad};
 
-pub use array::{ArrayLike, Operand};
+pub use array::{ArrayLike, Operand, Reuse, reuse};
 pub use ops::{
     AddArrayTape, AddFwd, AddTape, DivArrayTape, DivFwd, DivTape, MulArrayTape, MulFwd, MulTape,
     OutArray, OutDim, SubArrayTape, SubFwd, SubTape, add, div, mul, sub,

@@ -1,0 +1,105 @@
+//! `if`/`else` on values with a derivative: the branch taken is what is
+//! differentiated, as statements and as expressions, on scalars and arrays.
+
+use gradgen::ndarray::{Array1, array};
+use gradgen::prelude::*;
+
+/// A piecewise function: the derivative is the taken branch's.
+#[differentiable]
+fn piecewise(x: f64, a: f64) -> f64 {
+    let y = if x > 0.0 { a * x.ln_1p() } else { a * x * x };
+    y + x
+}
+
+/// Assignments inside branches, an `else if` chain, no `else`.
+#[differentiable]
+fn assigned(x: f64, y: f64) -> f64 {
+    let mut s = x * y;
+    if s > 1.0 {
+        s = s.sqrt();
+    } else if s < -1.0 {
+        s = -s * y;
+    } else {
+        s = s * s + x;
+    }
+    let mut t = s;
+    if x > y {
+        t *= 3.0;
+    }
+    t * s
+}
+
+/// A branch on arrays, reading the outer value in both branches.
+#[differentiable(wrt(v))]
+fn clipped_energy(v: &Array1<f64>, limit: f64) -> f64 {
+    let e = (v * v).sum();
+    let scaled = if e > limit {
+        v * (limit / e).sqrt()
+    } else {
+        v.to_owned()
+    };
+    (&scaled * &scaled * 2.0).sum() + e
+}
+
+fn central(f: impl Fn(f64) -> f64, x: f64) -> f64 {
+    let h = 1e-6;
+    (f(x + h) - f(x - h)) / (2.0 * h)
+}
+
+#[test]
+fn the_taken_branch_is_differentiated() {
+    for x in [-1.3, -0.2, 0.4, 2.0] {
+        let a = 0.7;
+        let (value, (d_x, d_a)) = piecewise_grad(x, a);
+        assert_eq!(value, piecewise(x, a));
+        assert!(
+            (d_x - central(|x| piecewise(x, a), x)).abs() < 1e-7,
+            "{x}: {d_x}"
+        );
+        assert!((d_a - central(|a| piecewise(x, a), a)).abs() < 1e-7);
+    }
+}
+
+#[test]
+fn assignments_in_branches_merge() {
+    for (x, y) in [
+        (2.0, 1.5),
+        (-2.0, 1.5),
+        (0.3, 0.4),
+        (0.3, -0.2),
+        (-0.5, 3.0),
+    ] {
+        let (value, (d_x, d_y)) = assigned_grad(x, y);
+        assert_eq!(value, assigned(x, y));
+        assert!(
+            (d_x - central(|x| assigned(x, y), x)).abs() < 1e-6,
+            "({x}, {y}): {d_x}"
+        );
+        assert!(
+            (d_y - central(|y| assigned(x, y), y)).abs() < 1e-6,
+            "({x}, {y}): {d_y}"
+        );
+    }
+}
+
+#[test]
+fn branches_on_arrays() {
+    let v = array![0.5, -1.0, 2.0];
+    for limit in [1.0, 10.0] {
+        let (value, d_v) = clipped_energy_grad(&v, limit);
+        assert_eq!(value, clipped_energy(&v, limit));
+        for i in 0..3 {
+            let at = |t: f64| {
+                let mut w = v.clone();
+                w[i] = t;
+                clipped_energy(&w, limit)
+            };
+            let estimate = central(at, v[i]);
+            assert!(
+                (d_v[i] - estimate).abs() < 1e-5 * (1.0 + estimate.abs()),
+                "{limit}: {} vs {estimate}",
+                d_v[i]
+            );
+        }
+    }
+}
