@@ -62,6 +62,36 @@ fn block(func: &Func, block: &Block, a: &mut Analysis) {
                 }
                 a.kept[branch.cond.0] = true;
             }
+            Stmt::Loop(lp) => {
+                // What the loop gives to the rest flows back through every
+                // iteration to what it starts from: repeat until nothing new
+                // becomes useful (a carried value can feed another).
+                loop {
+                    let before = a.useful.clone();
+                    for (k, (phi, out)) in lp.phis.iter().zip(&lp.outs).enumerate() {
+                        if a.useful[out.0] || a.useful[phi.0] {
+                            a.useful[phi.0] = true;
+                            a.useful[out.0] = true;
+                            use_value(func, &lp.body.results[k], a);
+                        }
+                    }
+                    self::block(func, &lp.body.block, a);
+                    if a.useful == before {
+                        break;
+                    }
+                }
+                for (init, out) in lp.inits.iter().zip(&lp.outs) {
+                    if a.useful[out.0] {
+                        use_value(func, init, a);
+                    }
+                }
+                inputs_of(&lp.body.block, &mut a.kept);
+                lp.inits
+                    .iter()
+                    .chain(&lp.body.results)
+                    .for_each(|v| keep_value(v, &mut a.kept));
+                lp.outs.iter().for_each(|v| a.kept[v.0] = true);
+            }
         }
     }
 }
@@ -116,6 +146,13 @@ fn inputs_of(block: &Block, kept: &mut [bool]) {
                     inputs_of(&region.block, kept);
                     region.results.iter().for_each(|r| keep_value(r, kept));
                 }
+            }
+            Stmt::Loop(lp) => {
+                inputs_of(&lp.body.block, kept);
+                lp.inits
+                    .iter()
+                    .chain(&lp.body.results)
+                    .for_each(|v| keep_value(v, kept));
             }
         }
     }

@@ -102,6 +102,32 @@ fn forward_lines(func: &Func, block: &Block, pad: &str, forward: &mut Vec<String
         let step = match stmt {
             Stmt::Step(step) => step,
             Stmt::Verbatim(_) => continue,
+            Stmt::Loop(lp) => {
+                forward.push(format!("{pad}for {} in {}:", lp.pat, lp.iter));
+                let inner = format!("{pad}    ");
+                for (phi, init) in lp.phis.iter().zip(&lp.inits) {
+                    forward.push(format!(
+                        "{inner}{} = {} (on the first pass)",
+                        func.vars[phi.0].name,
+                        value_text(func, init)
+                    ));
+                }
+                forward_lines(func, &lp.body.block, &inner, forward);
+                for (phi, result) in lp.phis.iter().zip(&lp.body.results) {
+                    forward.push(format!(
+                        "{inner}{} = {} (into the next pass)",
+                        func.vars[phi.0].name,
+                        value_text(func, result)
+                    ));
+                }
+                for (out, phi) in lp.outs.iter().zip(&lp.phis) {
+                    forward.push(format!(
+                        "{pad}{} = {}",
+                        func.vars[out.0].name, func.vars[phi.0].name
+                    ));
+                }
+                continue;
+            }
             Stmt::If(branch) => {
                 let cond = &func.vars[branch.cond.0].name;
                 for (head, region) in [
@@ -183,6 +209,41 @@ fn reverse_lines(
         let step = match stmt {
             Stmt::Step(step) => step,
             Stmt::Verbatim(_) => continue,
+            Stmt::Loop(lp) => {
+                if !lp.outs.iter().any(|o| analysis.useful[o.0]) {
+                    continue;
+                }
+                out.push(format!(
+                    "{pad}for {} in {}, last pass first:",
+                    lp.pat, lp.iter
+                ));
+                let mut lines = Vec::new();
+                for (phi, result) in lp.phis.iter().zip(&lp.body.results) {
+                    if analysis.useful[phi.0] {
+                        add_line(
+                            func,
+                            result,
+                            format!("d_{} (from the next pass)", func.vars[phi.0].name),
+                            seen,
+                            &mut lines,
+                        );
+                    }
+                }
+                reverse_lines(func, analysis, &lp.body.block, "", seen, &mut lines);
+                out.extend(lines.into_iter().map(|l| format!("{pad}    {l}")));
+                for (init, phi) in lp.inits.iter().zip(&lp.phis) {
+                    if analysis.useful[phi.0] {
+                        add_line(
+                            func,
+                            init,
+                            format!("d_{} (of the first pass)", func.vars[phi.0].name),
+                            seen,
+                            out,
+                        );
+                    }
+                }
+                continue;
+            }
             Stmt::If(branch) => {
                 let cond = &func.vars[branch.cond.0].name;
                 for (head, region) in [

@@ -438,6 +438,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         tapes: Vec::new(),
         dims: Vec::new(),
         plain: false,
+        stacks: Vec::new(),
         adjoints,
         param_adjoints,
     };
@@ -519,6 +520,8 @@ struct Body<'a> {
     dims: Vec<(VarId, Ident)>,
     /// Computing values only (the forward sweep of a branch).
     plain: bool,
+    /// Each loop's stack and item names, by its first carried value.
+    stacks: Vec<(Option<VarId>, Ident, Ident)>,
     /// The adjoint of each variable, named once and fresh against every
     /// name in the function, so every use spells it alike (text and span).
     adjoints: Vec<Ident>,
@@ -643,6 +646,7 @@ impl Body<'_> {
                     out.extend(line);
                 }
                 crate::ir::Stmt::If(branch) => out.extend(self.forward_if(branch)),
+                crate::ir::Stmt::Loop(lp) => out.extend(self.forward_loop(lp)),
             }
         }
         out
@@ -956,10 +960,122 @@ impl Body<'_> {
                     out.extend(self.reverse_step(step))
                 }
                 crate::ir::Stmt::If(branch) => out.extend(self.reverse_if(branch)),
+                crate::ir::Stmt::Loop(lp) => out.extend(self.reverse_loop(lp)),
                 _ => {}
             }
         }
         out
+    }
+
+    /// A loop in the forward sweep: computes the values only, and pushes
+    /// each iteration's inputs (the loop variable, the carried values) on a
+    /// stack for the backward sweep.
+    fn forward_loop(&mut self, lp: &crate::ir::Loop) -> TokenStream {
+        let (pat, iter, span) = (&lp.pat, &lp.iter, lp.span);
+        let item = self.names.fresh("item", span);
+        let stack = self.names.fresh("stack", span);
+        self.stacks
+            .push((lp.outs.first().copied(), stack.clone(), item.clone()));
+        let outer = std::mem::replace(&mut self.plain, true);
+        let body = self.forward_block(&lp.body.block);
+        self.plain = outer;
+        let outs: Vec<Ident> = lp.outs.iter().map(|v| self.var(*v).clone()).collect();
+        let phis: Vec<Ident> = lp.phis.iter().map(|v| self.var(*v).clone()).collect();
+        let inits: Vec<TokenStream> = lp.inits.iter().map(|v| self.value_tokens(v)).collect();
+        let results: Vec<TokenStream> = lp
+            .body
+            .results
+            .iter()
+            .map(|v| self.value_tokens(v))
+            .collect();
+        quote_spanned! {span=>
+            #(let mut #outs = #inits;)*
+            let mut #stack = ::std::vec::Vec::new();
+            for #item in #iter {
+                let #pat = ::core::clone::Clone::clone(&#item);
+                #(let #phis = #outs;)*
+                #stack.push((#item, #(::core::clone::Clone::clone(&#phis)),*));
+                #body
+                #(#outs = #results;)*
+            }
+        }
+    }
+
+    /// A loop in the backward sweep: pops each iteration's inputs, last
+    /// first, runs the iteration again with tapes and its own backward pass,
+    /// and carries the adjoints of the carried values back a pass.
+    fn reverse_loop(&mut self, lp: &crate::ir::Loop) -> TokenStream {
+        if !lp.outs.iter().any(|v| self.analysis.useful[v.0]) {
+            return TokenStream::new();
+        }
+        let gg = self.gg.clone();
+        let span = lp.span;
+        let (stack, item) = match self
+            .stacks
+            .iter()
+            .find(|(o, _, _)| *o == lp.outs.first().copied())
+        {
+            Some((_, stack, item)) => (stack.clone(), item.clone()),
+            None => return TokenStream::new(),
+        };
+        let pat = &lp.pat;
+        // Adjoints of what the body reads from outside.
+        let mut accumulators = TokenStream::new();
+        for v in outer_vars(&lp.body) {
+            if self.func.vars[v.0].varied && !self.seen[v.0] && !lp.phis.contains(&v) {
+                self.seen[v.0] = true;
+                let (d, x) = (self.adjoint(v), self.var(v).clone());
+                accumulators.extend(quote!(let mut #d = #gg::zero_like(&#x);));
+            }
+        }
+        // The adjoint of each carried value after the current pass.
+        let mut carried = Vec::new();
+        for (phi, out) in lp.phis.iter().zip(&lp.outs) {
+            let d_carried = self
+                .names
+                .fresh(&format!("d_{}_next", self.var(*phi)), span);
+            let x = self.var(*out).clone();
+            let start = if self.seen[out.0] {
+                self.adjoint(*out).into_token_stream()
+            } else {
+                quote!(#gg::zero_like(&#x))
+            };
+            accumulators.extend(quote!(let mut #d_carried = #start;));
+            carried.push(d_carried);
+        }
+        let phis: Vec<Ident> = lp.phis.iter().map(|v| self.var(*v).clone()).collect();
+        let mut pass = TokenStream::new();
+        for phi in &lp.phis {
+            self.seen[phi.0] = true;
+            let (d, x) = (self.adjoint(*phi), self.var(*phi).clone());
+            pass.extend(quote!(let mut #d = #gg::zero_like(&#x);));
+        }
+        // Body variables are bound afresh in every pass.
+        let inner = inner_vars(&lp.body.block);
+        inner.iter().for_each(|v| self.seen[v.0] = false);
+        pass.extend(self.forward_block(&lp.body.block));
+        for ((result, d_carried), phi) in lp.body.results.iter().zip(&carried).zip(&lp.phis) {
+            if self.analysis.useful[phi.0] {
+                pass.extend(self.contribute(result, d_carried.to_token_stream()));
+            }
+        }
+        pass.extend(self.reverse_block(&lp.body.block));
+        let d_phis: Vec<Ident> = lp.phis.iter().map(|v| self.adjoint(*v)).collect();
+        let mut after = TokenStream::new();
+        for ((init, d_carried), phi) in lp.inits.iter().zip(&carried).zip(&lp.phis) {
+            if self.analysis.useful[phi.0] {
+                after.extend(self.contribute(init, d_carried.to_token_stream()));
+            }
+        }
+        quote_spanned! {span=>
+            #accumulators
+            while let ::core::option::Option::Some((#item, #(#phis),*)) = #stack.pop() {
+                let #pat = #item;
+                #pass
+                #(#carried = #d_phis;)*
+            }
+            #after
+        }
     }
 
     /// An `if` in the backward sweep: the branch taken runs again, this time
@@ -1181,6 +1297,27 @@ fn with_inferred_keep(generics: &TokenStream) -> TokenStream {
     }
 }
 
+/// The variables a block defines, nested ones included.
+fn inner_vars(block: &crate::ir::Block) -> Vec<VarId> {
+    let mut out = Vec::new();
+    for stmt in &block.stmts {
+        match stmt {
+            crate::ir::Stmt::Step(step) => out.push(step.out),
+            crate::ir::Stmt::Verbatim(_) => {}
+            crate::ir::Stmt::If(branch) => {
+                out.extend(inner_vars(&branch.then.block));
+                out.extend(inner_vars(&branch.els.block));
+                out.extend(branch.outs.iter().copied());
+            }
+            crate::ir::Stmt::Loop(lp) => {
+                out.extend(inner_vars(&lp.body.block));
+                out.extend(lp.phis.iter().chain(&lp.outs).copied());
+            }
+        }
+    }
+    out
+}
+
 /// The variables a branch reads that are defined outside it.
 fn outer_vars(region: &crate::ir::Region) -> Vec<VarId> {
     fn walk(block: &crate::ir::Block, defined: &mut Vec<VarId>, read: &mut Vec<VarId>) {
@@ -1204,6 +1341,19 @@ fn outer_vars(region: &crate::ir::Region) -> Vec<VarId> {
                         }));
                     }
                     defined.extend(branch.outs.iter().copied());
+                }
+                crate::ir::Stmt::Loop(lp) => {
+                    walk(&lp.body.block, defined, read);
+                    read.extend(
+                        lp.inits
+                            .iter()
+                            .chain(&lp.body.results)
+                            .filter_map(|r| match r {
+                                Value::Var(v) => Some(*v),
+                                _ => None,
+                            }),
+                    );
+                    defined.extend(lp.phis.iter().chain(&lp.outs).copied());
                 }
             }
         }

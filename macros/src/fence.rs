@@ -32,7 +32,6 @@ impl<'ast> Visit<'ast> for Fence<'_> {
             ),
             Expr::Async(_) => Some("`async` blocks cannot be differentiated: compute the value synchronously".to_string()),
             Expr::Await(_) => Some("`.await` cannot be differentiated: await the value before calling the function".to_string()),
-            Expr::ForLoop(_) => Some(format!("a `for` loop {LOOPS}")),
             Expr::While(_) => Some(format!("a `while` loop {LOOPS}")),
             Expr::Loop(_) => Some(format!("a `loop` {LOOPS}")),
             Expr::Break(_) | Expr::Continue(_) => {

@@ -61,6 +61,28 @@ pub enum Stmt {
     Verbatim(TokenStream),
     /// `if` on a condition without derivative, with values that have one.
     If(Box<If>),
+    /// `for` over constants, with variables carried from one iteration to the next.
+    Loop(Box<Loop>),
+}
+
+/// A `for` loop over constants (`0..n`, a slice of constants). The forward
+/// sweep runs it, pushing each iteration's inputs (the loop variable and
+/// the carried variables) on a stack; the reverse sweep pops them and runs
+/// each iteration again with its own backward pass, last first.
+pub struct Loop {
+    /// The loop's pattern, names resolved (a constant).
+    pub pat: TokenStream,
+    /// What it iterates over (a constant).
+    pub iter: TokenStream,
+    /// The body; its results are the carried variables at its end.
+    pub body: Region,
+    /// The carried variables at the start of an iteration.
+    pub phis: Vec<VarId>,
+    /// Their values before the loop.
+    pub inits: Vec<Value>,
+    /// Their values after it.
+    pub outs: Vec<VarId>,
+    pub span: Span,
 }
 
 /// A branch on a condition. The forward sweep runs the branch taken; the

@@ -627,6 +627,7 @@ impl Lowering<'_> {
                     poison()
                 }
             }
+            Expr::ForLoop(f) => self.for_loop(f),
             Expr::If(i) => {
                 if self.branches_constant_if(i) {
                     return self.constant(expr);
@@ -716,6 +717,14 @@ impl Lowering<'_> {
             }
             Expr::Call(c) => {
                 matches!(&*c.func, Expr::Path(p) if p.path.segments.last().is_some_and(|s| s.ident == "no_grad"))
+            }
+            Expr::Range(r) => {
+                r.start
+                    .as_deref()
+                    .is_none_or(|e| self.carries_no_derivative(e))
+                    && r.end
+                        .as_deref()
+                        .is_none_or(|e| self.carries_no_derivative(e))
             }
             other => !self.mentions_varied(other),
         }
@@ -824,6 +833,95 @@ impl Lowering<'_> {
         value
     }
 
+    /// `for PAT in ITER { .. }` over constants: the variables the body
+    /// assigns that live outside it are carried from one iteration to the
+    /// next, through variables of their own (`phis`).
+    fn for_loop(&mut self, f: &syn::ExprForLoop) -> Binding {
+        if f.label.is_some() {
+            self.errors.push(
+                f.for_token.span(),
+                "labelled loops are not supported yet: remove the label",
+            );
+            return poison();
+        }
+        if !self.carries_no_derivative(&f.expr) {
+            self.errors.push(
+                f.expr.span(),
+                "a `for` loop over values with a derivative is not supported yet: loop over indices (`for i in 0..n`) and read `x[i]`",
+            );
+            return poison();
+        }
+        let iter = self.resolve(&f.expr);
+        // What the body assigns that lives outside it.
+        let mut assigned = Vec::new();
+        collect_assigned(&f.body, &mut assigned);
+        let carried: Vec<(String, Binding)> = assigned
+            .into_iter()
+            .filter_map(|name| self.lookup(&name).cloned().map(|b| (name, b)))
+            .collect();
+        let body_varied = self.mentions_varied(&Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: f.body.clone(),
+        }));
+        let before = self.scopes.clone();
+        self.scopes.push(HashMap::new());
+        let pat = self.bind_constant_pattern(&f.pat);
+        let mut phis = Vec::new();
+        let mut inits = Vec::new();
+        for (name, binding) in &carried {
+            let Binding::Value(init) = binding else {
+                self.errors.push(f.for_token.span(), format!("`{name}` is a tuple carried through a loop, which is not supported yet: give each element its own variable"));
+                return poison();
+            };
+            let varied = body_varied || self.value_varied(&init.value);
+            let phi_name = self.names.user(&Ident::new(name, f.for_token.span()));
+            let phi = self.new_var(phi_name, varied);
+            self.bind(
+                &Ident::new(name, f.for_token.span()),
+                Binding::Value(Value::Var(phi).operand()),
+            );
+            phis.push(phi);
+            inits.push(init.value.clone());
+        }
+        let (block, _, end) = self.region(|this| this.block(&f.body));
+        let mut results = Vec::new();
+        for (name, _) in &carried {
+            match end.iter().rev().find_map(|s| s.get(name)) {
+                Some(Binding::Value(o)) => results.push(o.value.clone()),
+                _ => {
+                    self.errors.push(
+                        f.for_token.span(),
+                        format!("`{name}` changes shape in the loop, which is not supported"),
+                    );
+                    return poison();
+                }
+            }
+        }
+        self.scopes = before;
+        let mut outs = Vec::new();
+        for ((name, _), phi) in carried.iter().zip(&phis) {
+            let varied = self.vars[phi.0].varied;
+            let out_name = self.names.user(&Ident::new(name, f.for_token.span()));
+            let out = self.new_var(out_name, varied);
+            self.rebind(
+                &Ident::new(name, f.for_token.span()),
+                Binding::Value(Value::Var(out).operand()),
+            );
+            outs.push(out);
+        }
+        self.block.stmts.push(Stmt::Loop(Box::new(crate::ir::Loop {
+            pat: pat.to_token_stream(),
+            iter,
+            body: crate::ir::Region { block, results },
+            phis,
+            inits,
+            outs,
+            span: f.for_token.span(),
+        })));
+        Binding::Value(Value::Const(quote!(())).operand())
+    }
+
     /// Lowers what `f` lowers into a block of its own; returns the block,
     /// the value, and the bindings as they stand at its end.
     fn region(
@@ -882,8 +980,31 @@ impl Lowering<'_> {
             let out = self.push_step(want, Op::Const(quote!((#a) #op (#b))), None, span);
             return Binding::Value(Value::Var(out).operand());
         }
+        // A constant that is computed (`&xs.row(t)`) gets a name, so a tape
+        // that borrows it borrows a value that lives on.
+        let (a, b) = (self.named_constant(a, span), self.named_constant(b, span));
         let out = self.push_step(want, Op::Binary(op, a, b), None, span);
         Binding::Value(Value::Var(out).operand())
+    }
+
+    fn named_constant(&mut self, operand: Operand, span: Span) -> Operand {
+        match &operand.value {
+            Value::Const(tokens) if !is_atom(tokens) => {
+                // `&xs.row(t)`: name the value, borrow the name.
+                let (tokens, borrowed) = match syn::parse2::<Expr>(tokens.clone()) {
+                    Ok(Expr::Reference(r)) if r.mutability.is_none() => {
+                        (r.expr.to_token_stream(), true)
+                    }
+                    _ => (tokens.clone(), operand.borrowed),
+                };
+                let out = self.push_step(None, Op::Const(tokens), None, span);
+                Operand {
+                    value: Value::Var(out),
+                    borrowed,
+                }
+            }
+            _ => operand,
+        }
     }
 
     fn method_call(
@@ -1325,6 +1446,35 @@ fn is_atom(tokens: &TokenStream) -> bool {
         }
         _ => syn::parse2::<syn::ExprPath>(tokens.clone()).is_ok(),
     }
+}
+
+/// The names a loop body assigns (`x = ..`, `x += ..`), in order, once each.
+fn collect_assigned(block: &syn::Block, out: &mut Vec<String>) {
+    struct Assigned<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for Assigned<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if let Some(name) = local_name(&a.left) {
+                let name = name.to_string();
+                if !self.0.contains(&name) {
+                    self.0.push(name);
+                }
+            }
+            syn::visit::visit_expr_assign(self, a);
+        }
+        fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
+            if compound_op(&b.op).is_some()
+                && let Some(name) = local_name(&b.left)
+            {
+                let name = name.to_string();
+                if !self.0.contains(&name) {
+                    self.0.push(name);
+                }
+            }
+            syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
+    }
+    Assigned(out).visit_block(block);
 }
 
 fn local_name(expr: &Expr) -> Option<Ident> {

@@ -26,13 +26,13 @@ struct shadowing {}
     clippy::redundant_clone
 )]
 impl shadowing {
-    ///The composition entry point of [`shadowing`](shadowing): runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.
+    ///The composition entry point of [`shadowing`](shadowing): runs the forward pass and the backward pass for the adjoint `d_t4` of the result, adds the adjoint of every argument into its slot, and returns the value.
     #[inline]
     pub fn reverse<K: ::gradgen::__private::Keep<f64>>(
         x: f64,
         y: f64,
         n: usize,
-        d_t3: f64,
+        d_t4: f64,
         d_x: ::gradgen::__private::Slot<'_, f64>,
         d_y: ::gradgen::__private::Slot<'_, f64>,
         _: ::gradgen::__private::NoGrad,
@@ -47,12 +47,13 @@ impl shadowing {
         let (x_1, x_1_tape) = gg::mul(x, x);
         let t1 = x_1.atan2(y);
         let (t2, t2_tape) = gg::div(acc_2, t1);
-        let (t3, t3_tape) = gg::add(t2, std::f64::consts::PI);
+        let t3 = std::f64::consts::PI;
+        let (t4, t4_tape) = gg::add(t2, t3);
         let mut d_x_scratch = ::core::option::Option::None;
         let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
         let mut d_y_scratch = ::core::option::Option::None;
         let d_y = d_y.or_scratch(&mut d_y_scratch, &y);
-        let d_t2 = t3_tape.lhs_owned(d_t3);
+        let d_t2 = t4_tape.lhs_owned(d_t4);
         let d_acc_2 = t2_tape.lhs(&d_t2);
         let d_t1 = t2_tape.rhs(&d_t2);
         let d_x_1 = gg::d_atan2_0(&d_t1, &x_1, &y);
@@ -65,7 +66,7 @@ impl shadowing {
         gg::acc(&mut *d_x, gg::d_sin(d_t0, &x));
         gg::acc(&mut *d_x, acc_tape.lhs(&d_acc));
         gg::acc(&mut *d_y, acc_tape.rhs(&d_acc));
-        K::keep(move || t3)
+        K::keep(move || t4)
     }
 }
 /** The value of [`shadowing`](shadowing) and its pullback (vector-Jacobian product) with respect to `x`, `y`.
@@ -123,15 +124,16 @@ fn shadowing_vjp(
  x_1 = x * x
  t1 = atan2(x_1, y)
  t2 = acc_2 / t1
- t3 = t2 + (std :: f64 :: consts :: PI)
- result = t3
+ t3 = std :: f64 :: consts :: PI
+ t4 = t2 + t3
+ result = t4
  ```
 
  The backward pass, in the order the chain rule runs, where `d_v` is the derivative of the result with respect to `v`:
 
  ```text
- d_t3 = 1
- d_t2 = d_t3
+ d_t4 = 1
+ d_t2 = d_t4
  d_acc_2 = d_t2 / t1
  d_t1 = -d_t2 * acc_2 / t1^2
  d_x_1 = d_t1 * y / (x_1^2 + y^2)

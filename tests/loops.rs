@@ -1,0 +1,109 @@
+//! `for` loops over constants, with values carried from one iteration to
+//! the next: each iteration's backward pass runs last iteration first.
+// Index loops and borrowed operands are the forms under test.
+#![allow(clippy::needless_range_loop, clippy::op_ref)]
+
+use gradgen::ndarray::{Array1, Array2, array};
+use gradgen::prelude::*;
+
+/// A dot product and a running product, written as loops.
+#[differentiable]
+fn running(w: &[f64], x: f64) -> f64 {
+    let mut total = 0.0;
+    let mut power = 1.0;
+    for k in 0..w.len() {
+        total += w[k] * power;
+        power *= x;
+    }
+    total * total
+}
+
+/// A recurrence on arrays: `h <- tanh(W h + x_t)` over a sequence.
+#[differentiable(wrt(w, h0))]
+fn recurrence(w: &Array2<f64>, h0: &Array1<f64>, xs: &Array2<f64>) -> f64 {
+    let mut h = h0.to_owned();
+    for t in 0..xs.nrows() {
+        let f = w.dot(&h) + &xs.row(t);
+        h = f.tanh();
+    }
+    (&h * &h).sum()
+}
+
+/// A loop with a branch inside and a carried value read before it is set.
+#[differentiable]
+fn clipped_sum(x: &[f64], limit: f64) -> f64 {
+    let mut s = 0.0;
+    for i in 0..x.len() {
+        if s > limit {
+            s = limit + 0.5 * (s - limit);
+        }
+        s += x[i] * x[i];
+    }
+    s
+}
+
+fn central(f: impl Fn(f64) -> f64, x: f64) -> f64 {
+    let h = 1e-6;
+    (f(x + h) - f(x - h)) / (2.0 * h)
+}
+
+#[test]
+fn carried_scalars() {
+    let w = [0.5, -1.0, 2.0, 0.25];
+    for x in [-1.2, 0.3, 1.7] {
+        let (value, (d_w, d_x)) = running_grad(&w, x);
+        assert_eq!(value, running(&w, x));
+        assert!((d_x - central(|x| running(&w, x), x)).abs() < 1e-6, "{d_x}");
+        for k in 0..w.len() {
+            let at = |v: f64| {
+                let mut u = w;
+                u[k] = v;
+                running(&u, x)
+            };
+            assert!((d_w[k] - central(at, w[k])).abs() < 1e-6);
+        }
+    }
+}
+
+#[test]
+fn carried_arrays() {
+    let w = array![[0.5, -0.3], [0.2, 0.8]];
+    let h0 = array![0.1, -0.4];
+    let xs = array![[0.3, -0.2], [1.0, 0.5], [-0.7, 0.25]];
+    let (value, (d_w, d_h0)) = recurrence_grad(&w, &h0, &xs);
+    assert_eq!(value, recurrence(&w, &h0, &xs));
+    for ((i, j), g) in d_w.indexed_iter() {
+        let at = |v: f64| {
+            let mut u = w.clone();
+            u[[i, j]] = v;
+            recurrence(&u, &h0, &xs)
+        };
+        assert!((g - central(at, w[[i, j]])).abs() < 1e-6, "{g}");
+    }
+    for (i, g) in d_h0.iter().enumerate() {
+        let at = |v: f64| {
+            let mut u = h0.clone();
+            u[i] = v;
+            recurrence(&w, &u, &xs)
+        };
+        assert!((g - central(at, h0[i])).abs() < 1e-6, "{g}");
+    }
+}
+
+#[test]
+fn branches_inside_loops() {
+    let x = [0.5, 1.5, -2.0, 1.0];
+    for limit in [0.5, 10.0] {
+        let (value, (d_x, d_limit)) = clipped_sum_grad(&x, limit);
+        assert_eq!(value, clipped_sum(&x, limit));
+        assert!((d_limit - central(|l| clipped_sum(&x, l), limit)).abs() < 1e-6);
+        for k in 0..x.len() {
+            let at = |v: f64| {
+                let mut u = x;
+                u[k] = v;
+                clipped_sum(&u, limit)
+            };
+            assert!((d_x[k] - central(at, x[k])).abs() < 1e-6, "{k}: {}", d_x[k]);
+        }
+    }
+}
