@@ -845,9 +845,24 @@ impl Lowering<'_> {
             return poison();
         }
         if !self.carries_no_derivative(&f.expr) {
+            // `for layer in &p.layers` (or `p.layers.iter()`): over the
+            // indices, so the adjoint of each element lands in its place.
+            if let Some(container) = borrowed_container(&f.expr)
+                && matches!(&*f.pat, Pat::Ident(_))
+            {
+                let k = self.names.fresh("k", f.for_token.span());
+                let (pat, body) = (&f.pat, &f.body);
+                let indexed: syn::ExprForLoop = syn::parse_quote_spanned! {f.for_token.span()=>
+                    for #k in 0..#container.len() {
+                        let #pat = &#container[#k];
+                        #body
+                    }
+                };
+                return self.for_loop(&indexed);
+            }
             self.errors.push(
                 f.expr.span(),
-                "a `for` loop over values with a derivative is not supported yet: loop over indices (`for i in 0..n`) and read `x[i]`",
+                "a `for` loop over values with a derivative is supported over indices (`for i in 0..n`) and over the elements of an argument (`for layer in &p.layers`): read `x[i]` in the body",
             );
             return poison();
         }
@@ -1446,6 +1461,22 @@ fn is_atom(tokens: &TokenStream) -> bool {
         }
         _ => syn::parse2::<syn::ExprPath>(tokens.clone()).is_ok(),
     }
+}
+
+/// The container of `&c` or `c.iter()`, when `c` is a path or a field of
+/// one (`p.layers`): what a loop over elements can index instead.
+fn borrowed_container(expr: &Expr) -> Option<&Expr> {
+    let inner = match expr {
+        Expr::Reference(r) if r.mutability.is_none() => &*r.expr,
+        Expr::MethodCall(m) if m.method == "iter" && m.args.is_empty() => &*m.receiver,
+        Expr::Paren(p) => return borrowed_container(&p.expr),
+        _ => return None,
+    };
+    let mut base = inner;
+    while let Expr::Field(f) = base {
+        base = &f.base;
+    }
+    matches!(base, Expr::Path(_)).then_some(inner)
 }
 
 /// The names a loop body assigns (`x = ..`, `x += ..`), in order, once each.
