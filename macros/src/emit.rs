@@ -1013,7 +1013,7 @@ impl Body<'_> {
         let (stack, item) = match self
             .stacks
             .iter()
-            .find(|(o, _, _)| *o == lp.outs.first().copied())
+            .rfind(|(o, _, _)| *o == lp.outs.first().copied())
         {
             Some((_, stack, item)) => (stack.clone(), item.clone()),
             None => return TokenStream::new(),
