@@ -107,3 +107,27 @@ fn branches_inside_loops() {
         }
     }
 }
+
+/// Newton's iteration for the square root, run until it settles: a `while`
+/// loop whose condition reads a carried value.
+#[differentiable]
+fn newton_sqrt(a: f64) -> f64 {
+    let mut x = a;
+    let mut step = 1.0;
+    while step > 1e-12 {
+        let next = 0.5 * (x + a / x);
+        step = no_grad((next - x).abs());
+        x = next;
+    }
+    x
+}
+
+#[test]
+fn while_loops_carry_values_too() {
+    for a in [0.5, 2.0, 9.0] {
+        let (value, d) = newton_sqrt_grad(a);
+        assert!((value - a.sqrt()).abs() < 1e-12);
+        // The derivative of the iteration converges to that of sqrt.
+        assert!((d - 0.5 / a.sqrt()).abs() < 1e-9, "{a}: {d}");
+    }
+}

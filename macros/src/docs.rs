@@ -103,7 +103,10 @@ fn forward_lines(func: &Func, block: &Block, pad: &str, forward: &mut Vec<String
             Stmt::Step(step) => step,
             Stmt::Verbatim(_) => continue,
             Stmt::Loop(lp) => {
-                forward.push(format!("{pad}for {} in {}:", lp.pat, lp.iter));
+                match &lp.cond {
+                    Some(cond) => forward.push(format!("{pad}while {cond}:")),
+                    None => forward.push(format!("{pad}for {} in {}:", lp.pat, lp.iter)),
+                }
                 let inner = format!("{pad}    ");
                 for (phi, init) in lp.phis.iter().zip(&lp.inits) {
                     forward.push(format!(

@@ -488,7 +488,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     entry_point(
         shared,
         &doc,
-        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, unused_assignments, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone)]),
+        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, unused_assignments, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone, clippy::neg_cmp_op_on_partial_ord)]),
         quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #keep #where_clause),
         quote!({
             use ::gradgen::__private as #gg;
@@ -988,6 +988,23 @@ impl Body<'_> {
             .iter()
             .map(|v| self.value_tokens(v))
             .collect();
+        if let Some(cond) = &lp.cond {
+            // `while`: the condition reads the carried values of this pass.
+            return quote_spanned! {span=>
+                #(let mut #outs = #inits;)*
+                let mut #stack = ::std::vec::Vec::new();
+                loop {
+                    #(let #phis = #outs;)*
+                    if !(#cond) {
+                        #(#outs = #phis;)*
+                        break;
+                    }
+                    #stack.push(((), #(::core::clone::Clone::clone(&#phis)),*));
+                    #body
+                    #(#outs = #results;)*
+                }
+            };
+        }
         quote_spanned! {span=>
             #(let mut #outs = #inits;)*
             let mut #stack = ::std::vec::Vec::new();

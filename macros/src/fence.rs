@@ -18,8 +18,7 @@ struct Fence<'a> {
     errors: &'a mut Errors,
 }
 
-const LOOPS: &str =
-    "is not supported yet: write the iterations out one by one (loops come with control flow)";
+const LOOPS: &str = "is not supported yet: loop with `for k in 0..n` or `while cond`";
 
 impl<'ast> Visit<'ast> for Fence<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
@@ -32,10 +31,9 @@ impl<'ast> Visit<'ast> for Fence<'_> {
             ),
             Expr::Async(_) => Some("`async` blocks cannot be differentiated: compute the value synchronously".to_string()),
             Expr::Await(_) => Some("`.await` cannot be differentiated: await the value before calling the function".to_string()),
-            Expr::While(_) => Some(format!("a `while` loop {LOOPS}")),
             Expr::Loop(_) => Some(format!("a `loop` {LOOPS}")),
             Expr::Break(_) | Expr::Continue(_) => {
-                Some("`break` and `continue` are not supported yet (loops come with control flow)".to_string())
+                Some("`break` and `continue` are not supported yet: put the rest of the body under an `if`, or loop on a condition with `while`".to_string())
             }
             Expr::Try(_) => Some(
                 "the `?` operator is not supported yet: unwrap the value before the differentiable computation".to_string(),

@@ -74,6 +74,8 @@ pub struct Loop {
     pub pat: TokenStream,
     /// What it iterates over (a constant).
     pub iter: TokenStream,
+    /// For a `while` loop, its condition (on the carried values, a constant).
+    pub cond: Option<TokenStream>,
     /// The body; its results are the carried variables at its end.
     pub body: Region,
     /// The carried variables at the start of an iteration.

@@ -54,9 +54,11 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// - `if` / `else if` / `else` on any condition, as statements (assigning
 ///   variables) and as expressions: the branch taken is differentiated (the
 ///   backward pass runs it again, with its own backward pass);
-/// - `for` over constants (`for k in 0..w.len()`), with values carried from
-///   one iteration to the next: the forward pass keeps each iteration's
-///   inputs, the backward pass runs the iterations again, last first;
+/// - `for` over constants (`for k in 0..w.len()`) or over the elements of an
+///   argument (`for layer in &p.layers`), and `while cond`, with values
+///   carried from one iteration to the next: the forward pass keeps each
+///   iteration's inputs, the backward pass runs the iterations again, last
+///   first (`break`, `continue` and `loop` are not supported yet);
 /// - `+ - * /` and unary `-`, on scalars and on arrays (with broadcasting);
 /// - methods with a derivative rule, in method form (`x.sin()`) or path form
 ///   (`f64::sin(x)`): `sin cos tan asin acos atan atan2 sinh cosh tanh asinh

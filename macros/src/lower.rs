@@ -628,6 +628,7 @@ impl Lowering<'_> {
                 }
             }
             Expr::ForLoop(f) => self.for_loop(f),
+            Expr::While(w) => self.while_loop(w),
             Expr::If(i) => {
                 if self.branches_constant_if(i) {
                     return self.constant(expr);
@@ -867,9 +868,42 @@ impl Lowering<'_> {
             return poison();
         }
         let iter = self.resolve(&f.expr);
+        self.carry(LoopHead::For(&f.pat, iter), &f.body, f.for_token.span())
+    }
+
+    /// `while cond { .. }`: the condition may read the carried values.
+    fn while_loop(&mut self, w: &syn::ExprWhile) -> Binding {
+        if w.label.is_some() {
+            self.errors.push(
+                w.while_token.span(),
+                "labelled loops are not supported yet: remove the label",
+            );
+            return poison();
+        }
+        if matches!(&*w.cond, Expr::Let(_)) {
+            self.errors.push(
+                w.while_token.span(),
+                "`while let` on values with a derivative is not supported yet: loop on a condition",
+            );
+            return poison();
+        }
+        if !self.carries_no_derivative(&w.cond) {
+            self.errors.push(
+                w.cond.span(),
+                "a `while` condition must be a comparison or another value without derivative",
+            );
+            return poison();
+        }
+        self.carry(LoopHead::While(&w.cond), &w.body, w.while_token.span())
+    }
+
+    /// A loop whose body carries the variables it assigns from one
+    /// iteration to the next.
+    fn carry(&mut self, head: LoopHead<'_>, body: &syn::Block, span: Span) -> Binding {
+        let f_body = body;
         // What the body assigns that lives outside it.
         let mut assigned = Vec::new();
-        collect_assigned(&f.body, &mut assigned);
+        collect_assigned(f_body, &mut assigned);
         let carried: Vec<(String, Binding)> = assigned
             .into_iter()
             .filter_map(|name| self.lookup(&name).cloned().map(|b| (name, b)))
@@ -877,36 +911,46 @@ impl Lowering<'_> {
         let body_varied = self.mentions_varied(&Expr::Block(syn::ExprBlock {
             attrs: Vec::new(),
             label: None,
-            block: f.body.clone(),
+            block: f_body.clone(),
         }));
         let before = self.scopes.clone();
         self.scopes.push(HashMap::new());
-        let pat = self.bind_constant_pattern(&f.pat);
+        let (pat, iter) = match head {
+            LoopHead::For(pat, ref iter) => (
+                self.bind_constant_pattern(pat).to_token_stream(),
+                iter.clone(),
+            ),
+            LoopHead::While(_) => (quote!(_), TokenStream::new()),
+        };
         let mut phis = Vec::new();
         let mut inits = Vec::new();
         for (name, binding) in &carried {
             let Binding::Value(init) = binding else {
-                self.errors.push(f.for_token.span(), format!("`{name}` is a tuple carried through a loop, which is not supported yet: give each element its own variable"));
+                self.errors.push(span, format!("`{name}` is a tuple carried through a loop, which is not supported yet: give each element its own variable"));
                 return poison();
             };
             let varied = body_varied || self.value_varied(&init.value);
-            let phi_name = self.names.user(&Ident::new(name, f.for_token.span()));
+            let phi_name = self.names.user(&Ident::new(name, span));
             let phi = self.new_var(phi_name, varied);
             self.bind(
-                &Ident::new(name, f.for_token.span()),
+                &Ident::new(name, span),
                 Binding::Value(Value::Var(phi).operand()),
             );
             phis.push(phi);
             inits.push(init.value.clone());
         }
-        let (block, _, end) = self.region(|this| this.block(&f.body));
+        let cond = match head {
+            LoopHead::While(cond) => Some(self.resolve(cond)),
+            LoopHead::For(..) => None,
+        };
+        let (block, _, end) = self.region(|this| this.block(f_body));
         let mut results = Vec::new();
         for (name, _) in &carried {
             match end.iter().rev().find_map(|s| s.get(name)) {
                 Some(Binding::Value(o)) => results.push(o.value.clone()),
                 _ => {
                     self.errors.push(
-                        f.for_token.span(),
+                        span,
                         format!("`{name}` changes shape in the loop, which is not supported"),
                     );
                     return poison();
@@ -917,22 +961,23 @@ impl Lowering<'_> {
         let mut outs = Vec::new();
         for ((name, _), phi) in carried.iter().zip(&phis) {
             let varied = self.vars[phi.0].varied;
-            let out_name = self.names.user(&Ident::new(name, f.for_token.span()));
+            let out_name = self.names.user(&Ident::new(name, span));
             let out = self.new_var(out_name, varied);
             self.rebind(
-                &Ident::new(name, f.for_token.span()),
+                &Ident::new(name, span),
                 Binding::Value(Value::Var(out).operand()),
             );
             outs.push(out);
         }
         self.block.stmts.push(Stmt::Loop(Box::new(crate::ir::Loop {
-            pat: pat.to_token_stream(),
+            pat,
             iter,
+            cond,
             body: crate::ir::Region { block, results },
             phis,
             inits,
             outs,
-            span: f.for_token.span(),
+            span,
         })));
         Binding::Value(Value::Const(quote!(())).operand())
     }
@@ -1477,6 +1522,12 @@ fn borrowed_container(expr: &Expr) -> Option<&Expr> {
         base = &f.base;
     }
     matches!(base, Expr::Path(_)).then_some(inner)
+}
+
+/// What a loop runs over: a pattern and what it iterates, or a condition.
+enum LoopHead<'a> {
+    For(&'a Pat, TokenStream),
+    While(&'a Expr),
 }
 
 /// The names a loop body assigns (`x = ..`, `x += ..`), in order, once each.

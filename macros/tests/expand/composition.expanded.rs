@@ -17,7 +17,8 @@ struct square {}
     clippy::let_and_return,
     clippy::redundant_locals,
     clippy::clone_on_copy,
-    clippy::redundant_clone
+    clippy::redundant_clone,
+    clippy::neg_cmp_op_on_partial_ord
 )]
 impl square {
     ///The composition entry point of [`square`](square): runs the forward pass and the backward pass for the adjoint `d_t0` of the result, adds the adjoint of every argument into its slot, and returns the value.
@@ -115,7 +116,8 @@ struct chain {}
     clippy::let_and_return,
     clippy::redundant_locals,
     clippy::clone_on_copy,
-    clippy::redundant_clone
+    clippy::redundant_clone,
+    clippy::neg_cmp_op_on_partial_ord
 )]
 impl chain {
     ///The composition entry point of [`chain`](chain): runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.

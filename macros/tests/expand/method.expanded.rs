@@ -17,7 +17,8 @@ impl Layer {
         clippy::let_and_return,
         clippy::redundant_locals,
         clippy::clone_on_copy,
-        clippy::redundant_clone
+        clippy::redundant_clone,
+        clippy::neg_cmp_op_on_partial_ord
     )]
     #[inline]
     fn __reverse_forward<K: ::gradgen::__private::Keep<Array1<f64>>>(
