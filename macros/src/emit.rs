@@ -1005,10 +1005,12 @@ impl Body<'_> {
                 }
             };
         }
+        // The trip count is known up front for ranges and slices: reserve it.
         quote_spanned! {span=>
             #(let mut #outs = #inits;)*
-            let mut #stack = ::std::vec::Vec::new();
-            for #item in #iter {
+            let #item = ::core::iter::IntoIterator::into_iter(#iter);
+            let mut #stack = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&#item).0);
+            for #item in #item {
                 let #pat = ::core::clone::Clone::clone(&#item);
                 #(let #phis = #outs;)*
                 #stack.push((#item, #(::core::clone::Clone::clone(&#phis)),*));

@@ -39,8 +39,11 @@ impl running {
         let _ = running;
         let mut total = 0.0;
         let mut total_3 = total;
-        let mut stack = ::std::vec::Vec::new();
-        for item in 0..w.len() {
+        let item = ::core::iter::IntoIterator::into_iter(0..w.len());
+        let mut stack = ::std::vec::Vec::with_capacity(
+            ::core::iter::Iterator::size_hint(&item).0,
+        );
+        for item in item {
             let k = ::core::clone::Clone::clone(&item);
             let total_1 = total_3;
             stack.push((item, ::core::clone::Clone::clone(&total_1)));
