@@ -387,6 +387,28 @@ pub enum Input {
     AtK(&'static str),
     /// `p.b`, `p.inner.d`.
     Field(&'static str),
+    /// `p.w[j]`, `a[i]`: an element at the variable of the loop at this depth.
+    AtLoop(&'static str, usize),
+}
+
+/// The names of loop variables, by nesting depth.
+pub const LOOP_VARS: &[&str] = &["j", "i", "l"];
+
+/// A comparison of values: a branch's condition, `lhs < rhs` or `lhs > rhs`.
+#[derive(Clone, Debug)]
+pub struct Cond {
+    pub lhs: Expr,
+    pub less: bool,
+    pub rhs: Expr,
+}
+
+/// A generated helper function that later functions call: `name(u0, ..)`,
+/// each argument in `[-1, 1]`, its value in `range`.
+#[derive(Clone, Debug)]
+pub struct Helper {
+    pub name: String,
+    pub arity: usize,
+    pub range: Range,
 }
 
 /// A named constant.
@@ -396,6 +418,8 @@ pub enum Constant {
     Path(&'static str, f64),
     /// `k as f64`.
     CastK,
+    /// `j as f64`, the variable of the loop at this depth.
+    CastLoop(usize),
 }
 
 /// An expression.
@@ -424,6 +448,11 @@ pub enum Expr {
         n: i32,
         path_form: bool,
     },
+    /// A call of a generated helper, `helper_3(e1, e2)`.
+    Call {
+        name: String,
+        args: Vec<Expr>,
+    },
 }
 
 impl Expr {
@@ -440,6 +469,7 @@ impl Expr {
             Expr::Binary(_, a, b) => 1 + a.ops() + b.ops(),
             Expr::Method { args, .. } => 1 + args.iter().map(Expr::ops).sum::<usize>(),
             Expr::Powi { base, .. } => 1 + base.ops(),
+            Expr::Call { args, .. } => 1 + args.iter().map(Expr::ops).sum::<usize>(),
         }
     }
 
@@ -464,6 +494,7 @@ impl Expr {
             Expr::Powi {
                 base, path_form, ..
             } => *path_form || base.typed(),
+            Expr::Call { .. } => true,
         }
     }
 }
@@ -502,6 +533,75 @@ pub enum Stmt {
         value: Expr,
         tail: Expr,
     },
+    /// `if c { .. } else if c2 { .. } else { .. }`, assigning outer variables.
+    If {
+        arms: Vec<(Cond, Vec<Stmt>)>,
+        otherwise: Option<Vec<Stmt>>,
+    },
+    /// `let name = if c { e1 } else if c2 { e2 } else { e3 };`.
+    LetIf {
+        name: String,
+        arms: Vec<(Cond, Expr)>,
+        otherwise: Expr,
+    },
+    /// `for j in 0..n { .. }`, carrying outer variables between iterations.
+    For {
+        depth: usize,
+        n: usize,
+        body: Vec<Stmt>,
+    },
+}
+
+impl Cond {
+    fn ops(&self) -> usize {
+        self.lhs.ops() + self.rhs.ops()
+    }
+}
+
+impl Stmt {
+    /// Operators and method calls in the statement (a loop's body once).
+    pub fn ops(&self) -> usize {
+        match self {
+            Stmt::Let { value, .. } | Stmt::Assign { value, .. } => value.ops(),
+            Stmt::Compound { value, .. } => 1 + value.ops(),
+            Stmt::LetTuple { values, .. } | Stmt::LetPair { values, .. } => {
+                values[0].ops() + values[1].ops()
+            }
+            Stmt::Block { value, tail, .. } => value.ops() + tail.ops(),
+            Stmt::If { arms, otherwise } => {
+                arms.iter()
+                    .map(|(c, b)| c.ops() + b.iter().map(Stmt::ops).sum::<usize>())
+                    .sum::<usize>()
+                    + otherwise.iter().flatten().map(Stmt::ops).sum::<usize>()
+            }
+            Stmt::LetIf {
+                arms, otherwise, ..
+            } => arms.iter().map(|(c, e)| c.ops() + e.ops()).sum::<usize>() + otherwise.ops(),
+            Stmt::For { body, .. } => body.iter().map(Stmt::ops).sum(),
+        }
+    }
+
+    /// The outer names the statement assigns to.
+    fn assigned(&self, out: &mut Vec<String>) {
+        match self {
+            Stmt::Assign { name, .. } | Stmt::Compound { name, .. } => out.push(name.clone()),
+            Stmt::If { arms, otherwise } => {
+                for s in arms
+                    .iter()
+                    .flat_map(|(_, b)| b)
+                    .chain(otherwise.iter().flatten())
+                {
+                    s.assigned(out);
+                }
+            }
+            Stmt::For { body, .. } => {
+                for s in body {
+                    s.assigned(out);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 /// How often each production is drawn.
@@ -514,12 +614,16 @@ pub struct Weights {
     pub stmt_tuple: u32,
     pub stmt_pair: u32,
     pub stmt_block: u32,
+    pub stmt_if: u32,
+    pub stmt_let_if: u32,
+    pub stmt_for: u32,
     pub expr_leaf: u32,
     pub expr_binary: u32,
     pub expr_neg: u32,
     pub expr_method: u32,
     pub expr_powi: u32,
     pub expr_no_grad: u32,
+    pub expr_call: u32,
 }
 
 pub const WEIGHTS: Weights = Weights {
@@ -531,12 +635,16 @@ pub const WEIGHTS: Weights = Weights {
     stmt_tuple: 8,
     stmt_pair: 5,
     stmt_block: 6,
+    stmt_if: 10,
+    stmt_let_if: 6,
+    stmt_for: 8,
     expr_leaf: 30,
     expr_binary: 34,
     expr_neg: 4,
     expr_method: 40,
     expr_powi: 5,
     expr_no_grad: 2,
+    expr_call: 6,
 };
 
 /// The arguments of a program, and which of them it differentiates.
@@ -558,19 +666,13 @@ pub struct Program {
     pub result: Expr,
     /// `return e;` rather than a final expression.
     pub explicit_return: bool,
+    /// A helper's number of arguments (`u0`, ..); `None` for a program.
+    pub arity: Option<usize>,
 }
 
 impl Program {
     pub fn ops(&self) -> usize {
-        let stmt_ops = |s: &Stmt| match s {
-            Stmt::Let { value, .. } | Stmt::Assign { value, .. } => value.ops(),
-            Stmt::Compound { value, .. } => 1 + value.ops(),
-            Stmt::LetTuple { values, .. } | Stmt::LetPair { values, .. } => {
-                values[0].ops() + values[1].ops()
-            }
-            Stmt::Block { value, tail, .. } => value.ops() + tail.ops(),
-        };
-        self.body.iter().map(stmt_ops).sum::<usize>() + self.result.ops()
+        self.body.iter().map(Stmt::ops).sum::<usize>() + self.result.ops()
     }
 }
 
@@ -586,6 +688,9 @@ struct Local {
     mutated: bool,
     /// Whether its current value has been read (else Rust warns).
     read: bool,
+    /// Assigned by branches and loops (and only there): made from an
+    /// active value, see [`Generator::flow_target`].
+    flow: bool,
 }
 
 /// Builds one program.
@@ -594,6 +699,18 @@ pub struct Generator<'r> {
     locals: Vec<Local>,
     next_name: usize,
     body: Vec<Stmt>,
+    /// A helper's number of arguments (its inputs are `u0`, ..), else `None`.
+    arity: Option<usize>,
+    /// The helpers it may call.
+    helpers: Vec<Helper>,
+    /// The trip counts of the loops around the statement being built.
+    loops: Vec<usize>,
+    /// Whether each enclosing loop's variable has been read.
+    loop_read: Vec<bool>,
+    /// How many branches and loops enclose the statement being built.
+    nest: usize,
+    /// Inputs with a derivative (arguments in `wrt`).
+    active: Vec<Input>,
 }
 
 /// The range of every input (the test draws inputs from it).
@@ -602,19 +719,72 @@ pub const INPUT_RANGE: Range = Range::new(-1.0, 1.0);
 /// The range of `k as f64` (the test passes `k` in `0..3`).
 const K_RANGE: Range = Range::new(0.0, 2.0);
 
+/// The names of a helper's arguments.
+const HELPER_ARGS: &[&str] = &["u0", "u1", "u2"];
+
 impl<'r> Generator<'r> {
-    pub fn new(rng: &'r mut Rng) -> Self {
+    /// A generator whose functions may call `helpers`.
+    pub fn new(rng: &'r mut Rng, helpers: &[Helper]) -> Self {
         Generator {
             rng,
             locals: Vec::new(),
             next_name: 0,
             body: Vec::new(),
+            arity: None,
+            helpers: helpers.to_vec(),
+            loops: Vec::new(),
+            loop_read: Vec::new(),
+            nest: 0,
+            active: vec![Input::Scalar("u0")],
         }
+    }
+
+    /// A helper `name(u0, ..)` of `arity` arguments and at least `min_ops`
+    /// operations, and what its callers need to know of it.
+    pub fn helper(mut self, name: String, arity: usize, min_ops: usize) -> (Program, Helper) {
+        self.arity = Some(arity);
+        let mut first = Expr::Input(Input::Scalar(HELPER_ARGS[0]));
+        let mut range = INPUT_RANGE;
+        for arg in &HELPER_ARGS[1..arity] {
+            let op = *self.rng.pick(&[BinOp::Add, BinOp::Sub, BinOp::Mul]);
+            range = op.range(range, INPUT_RANGE);
+            first = Expr::Binary(
+                op,
+                Box::new(first),
+                Box::new(Expr::Input(Input::Scalar(arg))),
+            );
+        }
+        let (result, range) = self.body_and_result(first, range, min_ops);
+        let helper = Helper {
+            name: name.clone(),
+            arity,
+            range,
+        };
+        let program = Program {
+            name,
+            signature: Signature { wrt: None },
+            body: self.body,
+            result,
+            explicit_return: self.rng.chance(0.25),
+            arity: Some(arity),
+        };
+        (program, helper)
     }
 
     /// A program of at least `min_ops` operations.
     pub fn program(mut self, name: String, min_ops: usize) -> Program {
         let signature = self.signature();
+        self.active = ARGS
+            .iter()
+            .filter(|a| signature.wrt.as_ref().is_none_or(|w| w.contains(a)))
+            .map(|a| match *a {
+                "p" => Input::Field("b"),
+                "x" => Input::Scalar("x"),
+                "y" => Input::Scalar("y"),
+                "a" => Input::Element("a", 1),
+                _ => Input::Element("s", 2),
+            })
+            .collect();
         // Every argument is read at least once, so none is unused.
         let reads = [
             Expr::Input(Input::Scalar("x")),
@@ -631,6 +801,19 @@ impl<'r> Generator<'r> {
             first = Expr::Binary(op, Box::new(first), Box::new(read));
             range = r;
         }
+        let (result, _) = self.body_and_result(first, range, min_ops);
+        Program {
+            name,
+            signature,
+            body: self.body,
+            result,
+            explicit_return: self.rng.chance(0.25),
+            arity: None,
+        }
+    }
+
+    /// The body after a first `let` of `first`, and the final expression.
+    fn body_and_result(&mut self, first: Expr, range: Range, min_ops: usize) -> (Expr, Range) {
         let first = self.fit(first, range, Any).0;
         let name0 = self.fresh();
         self.push_local(&name0, vec![range.clamp_to_cap()], false);
@@ -653,25 +836,11 @@ impl<'r> Generator<'r> {
                 self.compound(&name, BinOp::Add, value, range);
             }
         }
-        let result = self.result();
-        Program {
-            name,
-            signature,
-            body: self.body,
-            result,
-            explicit_return: self.rng.chance(0.25),
-        }
+        self.result()
     }
 
     fn body_ops(&self) -> usize {
-        Program {
-            name: String::new(),
-            signature: Signature { wrt: None },
-            body: self.body.clone(),
-            result: Expr::Literal(0.0),
-            explicit_return: false,
-        }
-        .ops()
+        self.body.iter().map(Stmt::ops).sum()
     }
 
     fn signature(&mut self) -> Signature {
@@ -702,6 +871,7 @@ impl<'r> Generator<'r> {
             mutable,
             mutated: false,
             read: false,
+            flow: false,
         });
     }
 
@@ -723,9 +893,24 @@ impl<'r> Generator<'r> {
             w.stmt_tuple,
             w.stmt_pair,
             w.stmt_block,
+            w.stmt_if,
+            w.stmt_let_if,
+            w.stmt_for,
         ]);
         let depth = 1 + self.rng.below(3);
         match choice {
+            8 | 10 => {
+                // A branch or loop assigns to outer variables: maybe a new one.
+                if !self.locals.iter().any(|l| l.flow) || self.rng.chance(0.4) {
+                    self.flow_target();
+                }
+                if choice == 8 {
+                    self.if_stmt();
+                } else {
+                    self.for_stmt();
+                }
+            }
+            9 => self.let_if(depth.min(2)),
             0 => {
                 let (value, range) = self.expr(depth, Any);
                 let name = self.fresh();
@@ -770,43 +955,14 @@ impl<'r> Generator<'r> {
                 let candidates: Vec<String> = self
                     .locals
                     .iter()
-                    .filter(|l| l.mutable)
+                    .filter(|l| l.mutable && !l.flow)
                     .map(|l| l.name.clone())
                     .collect();
                 if candidates.is_empty() {
                     return;
                 }
                 let name = self.rng.pick(&candidates).clone();
-                if choice == 3 {
-                    let op = *self
-                        .rng
-                        .pick(&[BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div]);
-                    let domain = if op == BinOp::Div {
-                        Within(0.5, 3.0)
-                    } else if op == BinOp::Mul {
-                        Within(-2.0, 2.0)
-                    } else {
-                        Any
-                    };
-                    let (value, range) = self.expr(depth, domain);
-                    self.compound(&name, op, value, range);
-                } else {
-                    // `name = f(name)`: reads the old value, so it is not lost.
-                    let current = self.read_local(&name);
-                    let old = self
-                        .locals
-                        .iter()
-                        .find(|l| l.name == name)
-                        .map(|l| l.ranges[0])
-                        .unwrap_or(INPUT_RANGE);
-                    let (value, range) = self.method_of(current, old, depth);
-                    let (value, range) = self.fit(value, range, Any);
-                    let local = self.local_mut(&name);
-                    local.ranges = vec![range];
-                    local.mutated = true;
-                    local.read = false;
-                    self.body.push(Stmt::Assign { name, value });
-                }
+                self.update(&name, choice == 3, depth);
             }
             5 => {
                 let (v0, r0) = self.typed_expr(depth);
@@ -852,6 +1008,288 @@ impl<'r> Generator<'r> {
         }
     }
 
+    /// `let mut v = e + x;`, a variable for branches and loops to assign,
+    /// whose value has a derivative from the start (a macro bug, see
+    /// `tests/programs.rs`, breaks variables that start constant).
+    fn flow_target(&mut self) {
+        let (value, range) = self.expr(1, Any);
+        let input = self.rng.pick(&self.active).clone();
+        let op = *self.rng.pick(&[BinOp::Add, BinOp::Sub, BinOp::Mul]);
+        let range = op.range(range, INPUT_RANGE);
+        let (value, range) = self.fit(
+            Expr::Binary(op, Box::new(value), Box::new(Expr::Input(input))),
+            range,
+            Any,
+        );
+        let name = self.fresh();
+        self.push_local(&name, vec![range], true);
+        self.local_mut(&name).flow = true;
+        self.body.push(Stmt::Let {
+            name,
+            mutable: true,
+            value,
+        });
+    }
+
+    /// `name op= e` (`compound`) or `name = f(name)`.
+    fn update(&mut self, name: &str, compound: bool, depth: usize) {
+        if compound {
+            let op = *self
+                .rng
+                .pick(&[BinOp::Add, BinOp::Sub, BinOp::Mul, BinOp::Div]);
+            let domain = if op == BinOp::Div {
+                Within(0.5, 3.0)
+            } else if op == BinOp::Mul {
+                Within(-2.0, 2.0)
+            } else {
+                Any
+            };
+            let (value, range) = self.expr(depth, domain);
+            self.compound(name, op, value, range);
+        } else {
+            // `name = f(name)`: reads the old value, so it is not lost.
+            let current = self.read_local(name);
+            let old = self
+                .locals
+                .iter()
+                .find(|l| l.name == name)
+                .map(|l| l.ranges[0])
+                .unwrap_or(INPUT_RANGE);
+            let (value, range) = self.method_of(current, old, depth);
+            let (value, range) = self.fit(value, range, Any);
+            let local = self.local_mut(name);
+            local.ranges = vec![range];
+            local.mutated = true;
+            local.read = false;
+            self.body.push(Stmt::Assign {
+                name: name.to_string(),
+                value,
+            });
+        }
+    }
+
+    /// The statements of a branch or a loop's body: updates of outer
+    /// variables, `let`s read in the block, nested branches and loops.
+    fn block(&mut self, in_loop: bool) -> Vec<Stmt> {
+        let outer = self.locals.len();
+        let saved = std::mem::take(&mut self.body);
+        self.nest += 1;
+        let targets: Vec<String> = self
+            .locals
+            .iter()
+            .filter(|l| l.flow)
+            .map(|l| l.name.clone())
+            .collect();
+        let count = 1 + self.rng.below(3);
+        for _ in 0..count {
+            let roll = self.rng.below(10);
+            // No `if` directly inside an arm of an `if` (a macro bug, see
+            // `tests/programs.rs`), but inside a loop anywhere.
+            if roll < 2 && self.nest < 3 && in_loop {
+                self.if_stmt();
+            } else if roll < 3 && self.nest < 3 && self.loops.len() < 2 {
+                self.for_stmt();
+            } else if roll < 5 {
+                let depth = 1 + self.rng.below(2);
+                let (value, range) = self.expr(depth, Any);
+                let name = self.fresh();
+                self.push_local(&name, vec![range], false);
+                self.body.push(Stmt::Let {
+                    name,
+                    mutable: false,
+                    value,
+                });
+            } else {
+                let name = self.rng.pick(&targets).clone();
+                let compound = self.rng.chance(0.7);
+                let depth = 1 + self.rng.below(2);
+                self.update(&name, compound, depth);
+            }
+        }
+        // The block's own values are read in it, and so is a loop's variable.
+        for i in outer..self.locals.len() {
+            if !self.locals[i].read {
+                let value = self.read_local(&self.locals[i].name.clone());
+                let range = self.locals[i].ranges[0];
+                let name = self.rng.pick(&targets).clone();
+                self.compound(&name, BinOp::Add, value, range);
+            }
+        }
+        if in_loop && !self.loop_read.last().copied().unwrap_or(true) {
+            let depth = self.loops.len() - 1;
+            let (leaf, range) = self.loop_leaf(depth);
+            let scale = round2(self.rng.uniform(0.1, 0.9));
+            let value = Expr::Binary(BinOp::Mul, Box::new(Expr::Literal(scale)), Box::new(leaf));
+            let range = BinOp::Mul.range(Range::point(scale), range);
+            let name = self.rng.pick(&targets).clone();
+            self.compound(&name, BinOp::Add, value, range);
+        }
+        self.locals.truncate(outer);
+        self.nest -= 1;
+        std::mem::replace(&mut self.body, saved)
+    }
+
+    /// `if c { .. } else if .. else { .. }` assigning outer variables; the
+    /// ranges after it are the hull of every arm's (and of none taken).
+    fn if_stmt(&mut self) {
+        let before: Vec<Vec<Range>> = self.locals.iter().map(|l| l.ranges.clone()).collect();
+        let n_arms = 1 + self.rng.weighted(&[5, 3, 1]);
+        let has_else = self.rng.chance(0.6);
+        let mut after: Vec<Vec<Vec<Range>>> = Vec::new();
+        let mut arms = Vec::new();
+        for _ in 0..n_arms {
+            self.restore(&before);
+            let cond = self.cond();
+            let body = self.block(false);
+            after.push(self.locals.iter().map(|l| l.ranges.clone()).collect());
+            arms.push((cond, body));
+        }
+        let otherwise = if has_else {
+            self.restore(&before);
+            let body = self.block(false);
+            after.push(self.locals.iter().map(|l| l.ranges.clone()).collect());
+            Some(body)
+        } else {
+            after.push(before.clone());
+            None
+        };
+        for (i, local) in self.locals.iter_mut().enumerate() {
+            for j in 0..local.ranges.len() {
+                let r = Range::hull(after.iter().flat_map(|a| [a[i][j].lo, a[i][j].hi]));
+                local.ranges[j] = r;
+            }
+        }
+        let stmt = Stmt::If { arms, otherwise };
+        self.mark_assigned(&stmt);
+        self.body.push(stmt);
+    }
+
+    fn restore(&mut self, ranges: &[Vec<Range>]) {
+        for (local, r) in self.locals.iter_mut().zip(ranges) {
+            local.ranges = r.clone();
+        }
+    }
+
+    /// The names a branch or loop assigned hold values not read yet.
+    fn mark_assigned(&mut self, stmt: &Stmt) {
+        let mut names = Vec::new();
+        stmt.assigned(&mut names);
+        for l in self.locals.iter_mut() {
+            if names.contains(&l.name) {
+                l.read = false;
+                l.mutated = true;
+            }
+        }
+    }
+
+    /// `let v = if c { e1 } else if .. else { e2 };`.
+    fn let_if(&mut self, depth: usize) {
+        let n_arms = 1 + self.rng.weighted(&[5, 3, 1]);
+        let mut arms = Vec::new();
+        let mut ranges = Vec::new();
+        for _ in 0..n_arms {
+            let cond = self.cond();
+            let (e, r) = self.expr(depth, Any);
+            ranges.push(r);
+            arms.push((cond, e));
+        }
+        let (otherwise, r) = self.expr(depth, Any);
+        ranges.push(r);
+        let range = Range::hull(ranges.iter().flat_map(|r| [r.lo, r.hi]));
+        let name = self.fresh();
+        self.push_local(&name, vec![range], false);
+        self.body.push(Stmt::LetIf {
+            name,
+            arms,
+            otherwise,
+        });
+    }
+
+    /// `for j in 0..n { .. }` over outer variables carried between
+    /// iterations: they enter every iteration anywhere in `[-CAP, CAP]`
+    /// (each update keeps them there), so the body's ranges hold for all.
+    fn for_stmt(&mut self) {
+        let n = 2 + self.rng.below(3);
+        for l in self.locals.iter_mut().filter(|l| l.flow) {
+            l.ranges = vec![Range::new(-CAP, CAP)];
+        }
+        self.loops.push(n);
+        self.loop_read.push(false);
+        let body = self.block(true);
+        self.loops.pop();
+        self.loop_read.pop();
+        let stmt = Stmt::For {
+            depth: self.loops.len(),
+            n,
+            body,
+        };
+        self.mark_assigned(&stmt);
+        self.body.push(stmt);
+    }
+
+    /// A condition comparing a value with a literal inside its range (so
+    /// both arms are taken at some points) or with another value.
+    fn cond(&mut self) -> Cond {
+        let less = self.rng.chance(0.5);
+        for _ in 0..16 {
+            let read: Vec<bool> = self.locals.iter().map(|l| l.read).collect();
+            let loop_read = self.loop_read.clone();
+            let depth = self.rng.below(2);
+            let (lhs, r) = self.expr(depth, Any);
+            if !lhs.typed() || r.hi - r.lo < 0.05 {
+                // Discarded: what it read is unread again.
+                for (l, r) in self.locals.iter_mut().zip(read) {
+                    l.read = r;
+                }
+                self.loop_read = loop_read;
+                continue;
+            }
+            let rhs = if self.rng.chance(0.7) {
+                let w = r.hi - r.lo;
+                Expr::Literal(round2(self.rng.uniform(r.lo + 0.3 * w, r.hi - 0.3 * w)))
+            } else {
+                let (rhs, _) = self.leaf();
+                if format!("{rhs:?}") == format!("{lhs:?}") {
+                    // The same value: compare it with 0.0 instead.
+                    return Cond {
+                        lhs,
+                        less,
+                        rhs: Expr::Literal(0.0),
+                    };
+                }
+                rhs
+            };
+            return Cond { lhs, less, rhs };
+        }
+        Cond {
+            lhs: Expr::Input(Input::Scalar(if self.arity.is_some() { "u0" } else { "x" })),
+            less,
+            rhs: Expr::Literal(round2(self.rng.uniform(-0.5, 0.5))),
+        }
+    }
+
+    /// A read of the variable of the loop at `depth`: `j as f64`, or an
+    /// element of an argument at `j`.
+    fn loop_leaf(&mut self, depth: usize) -> (Expr, Range) {
+        let n = self.loops[depth];
+        self.loop_read[depth] = true;
+        if self.arity.is_some() || self.rng.chance(0.3) {
+            return (
+                Expr::Constant(Constant::CastLoop(depth)),
+                Range::new(0.0, (n - 1) as f64),
+            );
+        }
+        let fields: &[&'static str] = if n <= 3 {
+            &["w", "v", "a", "s"]
+        } else {
+            &["w", "s"]
+        };
+        (
+            Expr::Input(Input::AtLoop(fields[self.rng.below(fields.len())], depth)),
+            INPUT_RANGE,
+        )
+    }
+
     fn compound(&mut self, name: &str, op: BinOp, value: Expr, range: Range) {
         let old = self
             .locals
@@ -891,7 +1329,7 @@ impl<'r> Generator<'r> {
     }
 
     /// The final expression: every value not read yet, summed.
-    fn result(&mut self) -> Expr {
+    fn result(&mut self) -> (Expr, Range) {
         let unread: Vec<(String, Vec<Range>)> = self
             .locals
             .iter()
@@ -918,7 +1356,7 @@ impl<'r> Generator<'r> {
             range = op.range(range, r);
             sum = Expr::Binary(op, Box::new(sum), Box::new(e));
         }
-        self.fit(sum, range, Any).0
+        self.fit(sum, range, Any)
     }
 
     /// An expression whose type Rust knows by itself, for a tuple's element.
@@ -954,8 +1392,45 @@ impl<'r> Generator<'r> {
             w.expr_method,
             w.expr_powi,
             w.expr_no_grad,
+            if self.helpers.is_empty() {
+                0
+            } else {
+                w.expr_call
+            },
         ]) {
             0 => self.leaf(),
+            6 => {
+                let helper = self.rng.pick(&self.helpers).clone();
+                // Two arguments that are bare elements of one array do not
+                // compile (a macro bug, see `tests/programs.rs`).
+                let field = |e: &Expr| match e {
+                    Expr::Input(Input::Element(f, _) | Input::AtK(f) | Input::AtLoop(f, _)) => {
+                        Some(*f)
+                    }
+                    _ => None,
+                };
+                let mut args: Vec<Expr> = Vec::new();
+                for _ in 0..helper.arity {
+                    let mut arg = Expr::Literal(0.5);
+                    for _ in 0..4 {
+                        let e = self.expr(depth - 1, Within(-1.0, 1.0)).0;
+                        let clash =
+                            field(&e).is_some_and(|f| args.iter().any(|a| field(a) == Some(f)));
+                        if !clash {
+                            arg = e;
+                            break;
+                        }
+                    }
+                    args.push(arg);
+                }
+                (
+                    Expr::Call {
+                        name: helper.name,
+                        args,
+                    },
+                    helper.range,
+                )
+            }
             1 => {
                 let op = *self
                     .rng
@@ -1048,6 +1523,10 @@ impl<'r> Generator<'r> {
     }
 
     fn leaf(&mut self) -> (Expr, Range) {
+        if !self.loops.is_empty() && self.rng.chance(0.2) {
+            let depth = self.rng.below(self.loops.len());
+            return self.loop_leaf(depth);
+        }
         let roll = self.rng.below(100);
         // Prefer locals not read yet, so few values go unused.
         let unread: Vec<usize> = (0..self.locals.len())
@@ -1068,6 +1547,10 @@ impl<'r> Generator<'r> {
             return (Expr::Local(local.name), local.ranges[0]);
         }
         if roll < 85 {
+            if let Some(arity) = self.arity {
+                let arg = HELPER_ARGS[self.rng.below(arity)];
+                return (Expr::Input(Input::Scalar(arg)), INPUT_RANGE);
+            }
             let input = match self.rng.below(10) {
                 0 => Input::Scalar("x"),
                 1 => Input::Scalar("y"),
@@ -1094,9 +1577,14 @@ impl<'r> Generator<'r> {
             Constant::Path("SCALE", SCALE),
             Constant::CastK,
         ]);
+        let constant = match constant {
+            Constant::CastK if self.arity.is_some() => Constant::Path("SCALE", SCALE),
+            other => other,
+        };
         let range = match constant {
             Constant::Path(_, v) => Range::point(v),
             Constant::CastK => K_RANGE,
+            Constant::CastLoop(_) => unreachable!("drawn by loop_leaf"),
         };
         (Expr::Constant(constant), range)
     }

@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use crate::grammar::{ARGS, Constant, Expr, Input, Program, Stmt};
+use crate::grammar::{ARGS, Cond, Constant, Expr, Input, LOOP_VARS, Program, Stmt};
 
 /// Which function a body is written for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -43,6 +43,7 @@ fn input(i: &Input) -> String {
         Input::Element(field, i) => format!("{}[{i}]", place(field)),
         Input::AtK(field) => format!("{}[k]", place(field)),
         Input::Field(field) => format!("p.{field}"),
+        Input::AtLoop(field, depth) => format!("{}[{}]", place(field), LOOP_VARS[*depth]),
     }
 }
 
@@ -66,6 +67,20 @@ fn render(e: &Expr, dialect: Dialect, place: Place) -> String {
             wrap("k as f64".to_string(), place != Place::Top)
         }
         Expr::Constant(Constant::CastK) => "d::c(k as f64)".to_string(),
+        Expr::Constant(Constant::CastLoop(depth)) if float => {
+            wrap(format!("{} as f64", LOOP_VARS[*depth]), place != Place::Top)
+        }
+        Expr::Constant(Constant::CastLoop(depth)) => {
+            format!("d::c({} as f64)", LOOP_VARS[*depth])
+        }
+        Expr::Call { name, args } => {
+            let rendered: Vec<String> = args
+                .iter()
+                .map(|a| render(a, dialect, Place::Top))
+                .collect();
+            let suffix = if float { "" } else { "_dual" };
+            format!("{name}{suffix}({})", rendered.join(", "))
+        }
         Expr::NoGrad(inner) if float => format!("no_grad({})", render(inner, dialect, Place::Top)),
         Expr::NoGrad(inner) => format!("d::no_grad({})", render(inner, dialect, Place::Top)),
         Expr::Neg(inner) => {
@@ -113,9 +128,28 @@ fn render(e: &Expr, dialect: Dialect, place: Place) -> String {
     }
 }
 
-/// The statements and final expression of a program's body.
-pub fn body(program: &Program, dialect: Dialect) -> String {
-    let mut out = String::new();
+/// A condition: the values compared (a dual number by its value).
+fn cond(c: &Cond, dialect: Dialect) -> String {
+    let op = if c.less { "<" } else { ">" };
+    if dialect == Dialect::Float {
+        let rhs = if c.rhs.is_literal() {
+            render(&c.rhs, dialect, Place::Top)
+        } else {
+            render(&c.rhs, dialect, Place::Operand)
+        };
+        format!("{} {op} {rhs}", render(&c.lhs, dialect, Place::Operand))
+    } else {
+        format!(
+            "{}.re {op} {}.re",
+            render(&c.lhs, dialect, Place::Receiver),
+            render(&c.rhs, dialect, Place::Receiver)
+        )
+    }
+}
+
+/// Statements, one a line (a block's over several), at `indent` levels.
+fn stmts(out: &mut String, list: &[Stmt], dialect: Dialect, indent: usize) {
+    let pad = "    ".repeat(indent);
     let scalar = if dialect == Dialect::Float {
         "f64"
     } else {
@@ -123,7 +157,9 @@ pub fn body(program: &Program, dialect: Dialect) -> String {
     };
     // A value of literals alone gets its type written out.
     let ty = |values: &[&Expr]| {
-        if values.iter().all(|v| v.typed()) {
+        if values.iter().any(|v| v.typed())
+            && (values.len() == 1 || values.iter().all(|v| v.typed()))
+        {
             String::new()
         } else if values.len() == 1 {
             format!(": {scalar}")
@@ -131,7 +167,7 @@ pub fn body(program: &Program, dialect: Dialect) -> String {
             format!(": ({scalar}, {scalar})")
         }
     };
-    for stmt in &program.body {
+    for stmt in list {
         let line = match stmt {
             Stmt::Let {
                 name,
@@ -171,14 +207,69 @@ pub fn body(program: &Program, dialect: Dialect) -> String {
                 value,
                 tail,
             } => format!(
-                "let {name} = {{\n        let {inner}{} = {};\n        {}\n    }};",
+                "let {name} = {{\n{pad}    let {inner}{} = {};\n{pad}    {}\n{pad}}};",
                 ty(&[value]),
                 expr(value, dialect),
                 expr(tail, dialect)
             ),
+            Stmt::LetIf {
+                name,
+                arms,
+                otherwise,
+            } => {
+                let values: Vec<&Expr> = arms.iter().map(|(_, e)| e).chain([otherwise]).collect();
+                let typed = if values.iter().any(|v| v.typed()) {
+                    String::new()
+                } else {
+                    format!(": {scalar}")
+                };
+                let mut s = format!("let {name}{typed} = ");
+                for (i, (c, e)) in arms.iter().enumerate() {
+                    let _ = write!(
+                        s,
+                        "{}if {} {{ {} }} ",
+                        if i > 0 { "else " } else { "" },
+                        cond(c, dialect),
+                        expr(e, dialect)
+                    );
+                }
+                let _ = write!(s, "else {{ {} }};", expr(otherwise, dialect));
+                s
+            }
+            Stmt::If { arms, otherwise } => {
+                let mut s = String::new();
+                for (i, (c, body)) in arms.iter().enumerate() {
+                    let _ = writeln!(
+                        s,
+                        "{}if {} {{",
+                        if i > 0 { " else " } else { "" },
+                        cond(c, dialect)
+                    );
+                    stmts(&mut s, body, dialect, indent + 1);
+                    let _ = write!(s, "{pad}}}");
+                }
+                if let Some(body) = otherwise {
+                    s.push_str(" else {\n");
+                    stmts(&mut s, body, dialect, indent + 1);
+                    let _ = write!(s, "{pad}}}");
+                }
+                s
+            }
+            Stmt::For { depth, n, body } => {
+                let mut s = format!("for {} in 0..{n} {{\n", LOOP_VARS[*depth]);
+                stmts(&mut s, body, dialect, indent + 1);
+                let _ = write!(s, "{pad}}}");
+                s
+            }
         };
-        let _ = writeln!(out, "    {line}");
+        let _ = writeln!(out, "{pad}{line}");
     }
+}
+
+/// The statements and final expression of a program's body.
+pub fn body(program: &Program, dialect: Dialect) -> String {
+    let mut out = String::new();
+    stmts(&mut out, &program.body, dialect, 1);
     let result = expr(&program.result, dialect);
     if program.explicit_return {
         let _ = writeln!(out, "    return {result};");
@@ -199,11 +290,36 @@ pub fn differentiable(program: &Program) -> String {
     } else {
         ""
     };
+    let args = match program.arity {
+        Some(arity) => helper_args(arity, "f64"),
+        None => "p: &Params, x: f64, y: f64, a: [f64; 3], s: &[f64], k: usize".to_string(),
+    };
     format!(
-        "{attr}{allow}\npub fn {}(p: &Params, x: f64, y: f64, a: [f64; 3], s: &[f64], k: usize) -> f64 {{\n{}}}\n",
+        "{attr}{allow}\npub fn {}({args}) -> f64 {{\n{}}}\n",
         program.name,
         body(program, Dialect::Float)
     )
+}
+
+fn helper_args(arity: usize, ty: &str) -> String {
+    (0..arity)
+        .map(|i| format!("u{i}: {ty}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A helper: the `#[differentiable]` function and its dual twin.
+pub fn helper(program: &Program) -> String {
+    let arity = program.arity.expect("a helper");
+    let mut out = differentiable(program);
+    let _ = write!(
+        out,
+        "\n#[allow(clippy::needless_return)]\npub fn {}_dual({}) -> Dual64 {{\n{}}}\n",
+        program.name,
+        helper_args(arity, "Dual64"),
+        body(program, Dialect::Dual)
+    );
+    out
 }
 
 /// The arguments a program differentiates, in order.

@@ -222,13 +222,26 @@ pub mod dual {
     pub fn hypot(a: Dual64, b: Dual64) -> Dual64 {
         (a * a + b * b).sqrt()
     }
-    /// `a.min(b)`: `a` on ties.
+    /// `a.min(b)`: on ties the derivative is split evenly, as the macro
+    /// (and PyTorch) do (`x.min(no_grad(x))` is a tie at every point).
     pub fn min(a: Dual64, b: Dual64) -> Dual64 {
-        if a.re <= b.re { a } else { b }
+        if a.re == b.re {
+            (a + b) * 0.5
+        } else if a.re < b.re {
+            a
+        } else {
+            b
+        }
     }
-    /// `a.max(b)`: `a` on ties.
+    /// `a.max(b)`: on ties the derivative is split evenly, as `min`.
     pub fn max(a: Dual64, b: Dual64) -> Dual64 {
-        if a.re >= b.re { a } else { b }
+        if a.re == b.re {
+            (a + b) * 0.5
+        } else if a.re > b.re {
+            a
+        } else {
+            b
+        }
     }
     /// `x.clamp(lo, hi)`.
     pub fn clamp(x: Dual64, lo: Dual64, hi: Dual64) -> Dual64 {

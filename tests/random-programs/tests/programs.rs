@@ -16,6 +16,7 @@ use num_dual::Dual64;
     clippy::let_and_return,
     clippy::manual_clamp,
     clippy::misrefactored_assign_op,
+    clippy::needless_range_loop,
     clippy::neg_multiply,
     clippy::redundant_locals,
     clippy::unnecessary_min_or_max,
@@ -110,7 +111,7 @@ fn check(program: &Program, v: &[f64], k: usize) -> Result<(), String> {
 
 #[test]
 fn there_are_enough_programs_of_enough_operations() {
-    assert!(PROGRAMS.len() >= 200, "{} programs", PROGRAMS.len());
+    assert!(PROGRAMS.len() >= 300, "{} programs", PROGRAMS.len());
     for program in PROGRAMS {
         assert!(
             program.ops >= 20,
@@ -121,6 +122,29 @@ fn there_are_enough_programs_of_enough_operations() {
     }
     let total: usize = PROGRAMS.iter().map(|p| p.ops).sum();
     println!("{} programs, {total} operations", PROGRAMS.len());
+    // Control flow and calls: how many programs have each form.
+    let count = |f: &dyn Fn(&str) -> bool| PROGRAMS.iter().filter(|p| f(p.source)).count();
+    let forms = [
+        ("branches", count(&|s| s.contains("    if "))),
+        ("if expressions", count(&|s| s.contains("= if "))),
+        ("else if", count(&|s| s.contains("else if "))),
+        ("else", count(&|s| s.contains("} else {"))),
+        ("loops", count(&|s| s.contains("for j in 0.."))),
+        ("nested loops", count(&|s| s.contains("for i in 0.."))),
+        (
+            "branches in loops",
+            count(&|s| {
+                s.lines()
+                    .any(|l| l.starts_with("            if ") || l.starts_with("        if "))
+                    && s.contains("for j in")
+            }),
+        ),
+        ("calls", count(&|s| s.contains("helper_"))),
+    ];
+    for (form, n) in forms {
+        println!("{n} programs with {form}");
+        assert!(n >= 30, "only {n} programs with {form}");
+    }
 }
 
 #[test]
