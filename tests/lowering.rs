@@ -32,3 +32,36 @@ fn shape_queries_cast_to_floats_are_constants() {
     assert_eq!(value, 3.0);
     assert_eq!(d, gradgen::ndarray::Array1::from_elem(3, 1.0 / 3.0));
 }
+
+#[differentiable]
+fn pair_product(u: f64, w: f64) -> f64 {
+    u * w
+}
+
+/// Two elements of one argument in one call, and constants named by the user
+/// and changed by constant code kept as written.
+#[differentiable(wrt(a))]
+fn elements_and_constants(a: [f64; 3], k: usize) -> f64 {
+    let mut v = no_grad(a[2]);
+    if k > 0 {
+        v += 1.0;
+    }
+    let mut c = 0.5;
+    c += 1.0;
+    if k > 1 {
+        c *= 2.0;
+    }
+    pair_product(a[1], a[0]) * v + c * a[2]
+}
+
+#[test]
+fn elements_of_one_argument_in_one_call() {
+    let a = [2.0, 3.0, 5.0];
+    for k in [0, 1, 2] {
+        let (value, d) = elements_and_constants_grad(a, k);
+        let v = 5.0 + if k > 0 { 1.0 } else { 0.0 };
+        let c = 1.5 * if k > 1 { 2.0 } else { 1.0 };
+        assert_eq!(value, 6.0 * v + c * 5.0);
+        assert_eq!(d, [3.0 * v, 2.0 * v, c]);
+    }
+}

@@ -914,7 +914,12 @@ impl Body<'_> {
             }
             _ => return quote!(#gg::NoGrad),
         };
-        let key = direct.to_string();
+        // One adjoint borrowed mutably once per call: a place borrows its
+        // argument's whole gradient (`d_a[0]` and `d_a[1]` both borrow `d_a`).
+        let key = match value {
+            Value::Place(p) => format!("place {}", p.param),
+            _ => direct.to_string(),
+        };
         if taken.contains(&key) {
             // The same adjoint twice in one call: the second goes through
             // an adjoint of its own, added in after the call.

@@ -130,6 +130,9 @@ impl Lowering<'_> {
         span: Span,
     ) -> VarId {
         let varied = !matches!(op, Op::Const(_));
+        // A constant the user names may be changed in place later by
+        // constant code kept as written (`if k > 0 { v += 1.0; }`).
+        let mutable = !varied && want.is_some();
         let name = match want {
             Some(user) => self.names.user(user),
             None => self.names.temp(span),
@@ -139,7 +142,7 @@ impl Lowering<'_> {
             out,
             op,
             ty,
-            mutable: false,
+            mutable,
             span,
         })));
         out
@@ -337,7 +340,25 @@ impl Lowering<'_> {
             Pat::Ident(p) => Some(&p.ident),
             _ => None,
         };
-        let binding = self.expr(&init.expr, want);
+        let mut binding = self.expr(&init.expr, want);
+        // A name for a value without derivative (`let mut v = no_grad(x);`)
+        // is a variable of its own, which later code may assign.
+        if let (
+            Some(name),
+            Binding::Value(Operand {
+                value: Value::Const(tokens),
+                ..
+            }),
+        ) = (want, &binding)
+        {
+            let out = self.push_step(
+                Some(name),
+                Op::Const(tokens.clone()),
+                ty.clone(),
+                name.span(),
+            );
+            binding = Binding::Value(Value::Var(out).operand());
+        }
         let binding = match &ty {
             Some(ty) => self.annotate(binding, ty),
             None => binding,
