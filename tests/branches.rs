@@ -103,3 +103,71 @@ fn branches_on_arrays() {
         }
     }
 }
+
+/// Early returns from branches at the top of the body.
+#[differentiable]
+fn early(x: f64, y: f64) -> f64 {
+    if x < -1.0 {
+        return y * x;
+    }
+    let s = x.sin() * y;
+    if s > 0.5 {
+        let t = s * s;
+        return t + y;
+    }
+    s + x * y
+}
+
+#[test]
+fn early_returns_from_branches() {
+    for (x, y) in [(-2.0, 0.5), (1.2, 2.0), (0.1, 0.3), (-0.5, -1.0)] {
+        let (value, (d_x, d_y)) = early_grad(x, y);
+        assert_eq!(value, early(x, y));
+        assert!(
+            (d_x - central(|x| early(x, y), x)).abs() < 1e-6,
+            "({x}, {y}): {d_x}"
+        );
+        assert!(
+            (d_y - central(|y| early(x, y), y)).abs() < 1e-6,
+            "({x}, {y}): {d_y}"
+        );
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Square,
+    Cube,
+    Root,
+}
+
+/// `match` on constants with values that have a derivative.
+#[differentiable(wrt(x))]
+fn shaped(x: f64, shape: Shape, k: u8) -> f64 {
+    let y = match shape {
+        Shape::Square => x * x,
+        Shape::Cube => x * x * x,
+        Shape::Root => x.sqrt(),
+    };
+    match k {
+        0 => y,
+        1 | 2 => 2.0 * y,
+        n if n > 10 => y.sin(),
+        _ => -y,
+    }
+}
+
+#[test]
+fn match_arms_are_branches() {
+    let x = 1.7;
+    for shape in [Shape::Square, Shape::Cube, Shape::Root] {
+        for k in [0, 2, 5, 11] {
+            let (value, d) = shaped_grad(x, shape, k);
+            assert_eq!(value, shaped(x, shape, k));
+            assert!(
+                (d - central(|x| shaped(x, shape, k), x)).abs() < 1e-6,
+                "{k}: {d}"
+            );
+        }
+    }
+}

@@ -51,9 +51,12 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// - `let` (with shadowing, `let mut`, `=`, `+=`, `-=`, `*=`, `/=`), blocks,
 ///   tuples, literals, constants, `as` casts of constants, a final expression
 ///   or `return`;
-/// - `if` / `else if` / `else` on any condition, as statements (assigning
-///   variables) and as expressions: the branch taken is differentiated (the
-///   backward pass runs it again, with its own backward pass);
+/// - `if` / `else if` / `else` on any condition and `match` on a value
+///   without derivative (patterns that bind no names, or one name for the
+///   whole value), as statements (assigning variables) and as expressions:
+///   the branch taken is differentiated (the backward pass runs it again,
+///   with its own backward pass); `return` from such a branch at the top of
+///   the body;
 /// - `for` over constants (`for k in 0..w.len()`) or over the elements of an
 ///   argument (`for layer in &p.layers`), and `while cond`, with values
 ///   carried from one iteration to the next: the forward pass keeps each

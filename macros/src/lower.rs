@@ -61,7 +61,8 @@ pub fn lower(
             active: arg.active,
         });
     }
-    let result = lowering.block(body);
+    let body = early_returns(body);
+    let result = lowering.block(&body);
     Func {
         params,
         vars: lowering.vars,
@@ -660,11 +661,16 @@ impl Lowering<'_> {
                 if m.arms.iter().all(|a| !self.mentions_varied(&a.body)) {
                     return self.constant(expr);
                 }
-                self.errors.push(
-                    m.match_token.span(),
-                    "`match` producing values with a derivative is not supported yet: write it as `if` / `else if` on the same conditions",
-                );
-                poison()
+                match match_as_if(m) {
+                    Some(chain) if self.carries_no_derivative(&m.expr) => self.branch(&chain, want),
+                    _ => {
+                        self.errors.push(
+                            m.match_token.span(),
+                            "this `match` cannot be differentiated yet: match a value without derivative, with patterns that bind no names (`0 => ..`, `Mode::Fast => ..`, `_ => ..`), or write it as `if` / `else if`",
+                        );
+                        poison()
+                    }
+                }
             }
             Expr::Macro(m) => {
                 self.errors.push(
@@ -1543,6 +1549,118 @@ fn borrowed_container(expr: &Expr) -> Option<&Expr> {
         base = &f.base;
     }
     matches!(base, Expr::Path(_)).then_some(inner)
+}
+
+/// A body with early returns at its top level (`if c { ..; return a; }`
+/// followed by more statements) rewritten so each return is the value of a
+/// branch: `if c { ..; a } else { <the rest> }`.
+fn early_returns(block: &syn::Block) -> syn::Block {
+    let mut stmts = block.stmts.clone();
+    let position = stmts.iter().enumerate().position(|(i, stmt)| {
+        i + 1 < block.stmts.len()
+            && matches!(stmt, SynStmt::Expr(Expr::If(i), _) if i.else_branch.is_none() && ends_in_return(&i.then_branch))
+    });
+    let Some(at) = position else {
+        return block.clone();
+    };
+    let rest: Vec<SynStmt> = stmts.split_off(at + 1);
+    let Some(SynStmt::Expr(Expr::If(mut branch), _)) = stmts.pop() else {
+        return block.clone();
+    };
+    // The returned value becomes the branch's value.
+    if let Some(SynStmt::Expr(Expr::Return(r), _)) = branch.then_branch.stmts.pop() {
+        let value: Expr = match r.expr {
+            Some(e) => *e,
+            None => syn::parse_quote!(()),
+        };
+        branch.then_branch.stmts.push(SynStmt::Expr(value, None));
+    }
+    let otherwise = early_returns(&syn::Block {
+        brace_token: block.brace_token,
+        stmts: rest,
+    });
+    branch.else_branch = Some((
+        Default::default(),
+        Box::new(Expr::Block(syn::ExprBlock {
+            attrs: Vec::new(),
+            label: None,
+            block: otherwise,
+        })),
+    ));
+    stmts.push(SynStmt::Expr(Expr::If(branch), None));
+    syn::Block {
+        brace_token: block.brace_token,
+        stmts,
+    }
+}
+
+fn ends_in_return(block: &syn::Block) -> bool {
+    matches!(block.stmts.last(), Some(SynStmt::Expr(Expr::Return(_), _)))
+}
+
+/// A `match` as the `if` / `else if` chain it means: each arm's test is
+/// `matches!(scrutinee, PAT)` (and its guard); the last arm is the `else`
+/// (the match is exhaustive). `None` when a pattern binds a name.
+fn match_as_if(m: &syn::ExprMatch) -> Option<syn::ExprIf> {
+    struct Binds(bool);
+    impl<'ast> Visit<'ast> for Binds {
+        fn visit_pat_ident(&mut self, _: &'ast syn::PatIdent) {
+            self.0 = true;
+        }
+    }
+    let scrutinee = &m.expr;
+    let mut chain: Option<Expr> = None;
+    for (k, arm) in m.arms.iter().enumerate().rev() {
+        // A name for the whole value (`n if n > 10 => ..`) is bound in the
+        // arm's body; names inside patterns are not supported.
+        let whole = match &arm.pat {
+            Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => Some(p.ident.clone()),
+            _ => None,
+        };
+        let mut binds = Binds(false);
+        if whole.is_none() {
+            binds.visit_pat(&arm.pat);
+        }
+        if binds.0 {
+            return None;
+        }
+        let body = &arm.body;
+        let block: syn::Block = match &whole {
+            Some(name) => syn::parse_quote!({ let #name = #scrutinee; #body }),
+            None => syn::parse_quote!({ #body }),
+        };
+        chain = Some(match chain {
+            None if k + 1 == m.arms.len() => Expr::Block(syn::ExprBlock {
+                attrs: Vec::new(),
+                label: None,
+                block,
+            }),
+            None => return None,
+            Some(otherwise) => {
+                let pat = &arm.pat;
+                let test: Expr = match &arm.guard {
+                    Some((_, guard)) => {
+                        syn::parse_quote!(::core::matches!(#scrutinee, #pat if #guard))
+                    }
+                    None => syn::parse_quote!(::core::matches!(#scrutinee, #pat)),
+                };
+                Expr::If(syn::ExprIf {
+                    attrs: Vec::new(),
+                    if_token: syn::token::If {
+                        span: m.match_token.span,
+                    },
+                    cond: Box::new(test),
+                    then_branch: block,
+                    else_branch: Some((Default::default(), Box::new(otherwise))),
+                })
+            }
+        });
+    }
+    // A single arm is no choice: write its body alone.
+    match chain? {
+        Expr::If(first) => Some(first),
+        _ => None,
+    }
 }
 
 /// What a loop runs over: a pattern and what it iterates, or a condition.
