@@ -83,6 +83,25 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// Anything else is a compile error at the offending code that says what to
 /// write instead.
 ///
+/// # Errors that come from rustc
+///
+/// Most mistakes are reported by the macro at the offending code. A few are
+/// found only once types are known, and rustc words them:
+///
+/// - calling a function that is not `#[differentiable]` (and has no rule)
+///   with a value that has a derivative: rustc reports that it cannot find
+///   `NAME::reverse` (a module or crate `NAME`) at the call, or, for a
+///   method, that there is no method `__reverse_NAME`. Put
+///   `#[differentiable]` (or `#[differentiable(rule = ..)]`) on the function,
+///   or hold the argument constant with `no_grad(...)`;
+/// - passing a value with a derivative where the called function keeps none
+///   (it is not in the callee's `wrt(...)`): "this argument carries a
+///   gradient, but the called function has no gradient slot for it";
+/// - an argument whose type has no gradient: "`T` is not a differentiable
+///   value" — derive `Parameters` for it, or leave it out with `wrt(...)`;
+/// - `NAME_grad` of a function whose result is not a scalar: "`T` is not a
+///   scalar, so it has no gradient" — use `NAME_vjp`.
+///
 /// # A derivative rule of your own
 ///
 /// `#[differentiable(rule = my_rule)]` keeps the body as it is (it may hold
