@@ -4,10 +4,10 @@
 //! runtime that the generated code calls.
 //!
 //! `#[differentiable]` is a small compiler, one file per stage:
-//! [`parse`] (signature, body, options), [`fence`] (the supported language),
-//! [`lower`] (a flat single-assignment form), [`analyse`] (activity, use
-//! counts), [`emit`] (forward sweep, reverse sweep, wrappers, docs), with the
-//! derivative rules in one table, [`rules`].
+//! `parse` (signature, body, options), `fence` (the supported language),
+//! `lower` (a flat single-assignment form), `analyse` (activity, use
+//! counts), `emit` (forward sweep, reverse sweep, wrappers, docs), with the
+//! derivative rules in one table, `rules`.
 
 mod analyse;
 mod diag;
