@@ -883,6 +883,32 @@ impl Body<'_> {
         quote!(#gg::complete_tangent(#value, #adjoint);)
     }
 
+    /// The backward pass of a call (of a function or a method): the slots
+    /// of its arguments, what they need before and after, and `call(slots)`,
+    /// the entry point's call, whose value is dropped.
+    fn call_reverse(
+        &mut self,
+        args: &[Operand],
+        span: Span,
+        call: impl FnOnce(&[TokenStream]) -> TokenStream,
+    ) -> TokenStream {
+        let gg = self.gg.clone();
+        let (mut before, mut after, mut taken) =
+            (TokenStream::new(), TokenStream::new(), Vec::new());
+        let mut slots = Vec::new();
+        for arg in args {
+            let slot = self.slot(&arg.value, &mut before, &mut after, &mut taken);
+            // At the call's span, so that an active value passed where the
+            // callee has no gradient slot is reported there.
+            let slot = respan(slot, span);
+            slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
+        }
+        let call = call(&slots);
+        before.extend(quote_spanned!(span=> let #gg::Dropped = #call;));
+        before.extend(after);
+        before
+    }
+
     /// What a call's reverse pass adds an argument's adjoint into: the
     /// argument's gradient, the adjoint of a computed value (an empty one the
     /// contribution moves into, if it has none yet), or nothing for a
@@ -1185,23 +1211,11 @@ impl Body<'_> {
                 args,
             } => {
                 // The callee's own backward pass, on the same arguments.
-                let (mut before, mut after, mut taken) =
-                    (TokenStream::new(), TokenStream::new(), Vec::new());
-                let mut slots = Vec::new();
-                for arg in args {
-                    let slot = self.slot(&arg.value, &mut before, &mut after, &mut taken);
-                    // At the call's span, so that an active value passed where
-                    // the callee has no gradient slot is reported there.
-                    let slot = respan(slot, span);
-                    slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
-                }
-                let args = args.iter().map(|a| self.passed_again(a));
+                let args_again: Vec<TokenStream> =
+                    args.iter().map(|a| self.passed_again(a)).collect();
                 let generics = with_inferred_keep(generics);
-                before.extend(quote_spanned!(span=>
-                    let #gg::Dropped = #path::reverse #generics (#(#args,)* #d_y, #(#slots),*);
-                ));
-                before.extend(after);
-                before
+                let call = |slots: &[TokenStream]| quote_spanned!(span=> #path::reverse #generics (#(#args_again,)* #d_y, #(#slots),*));
+                self.call_reverse(args, span, call)
             }
             Op::MethodCall {
                 method,
@@ -1209,23 +1223,13 @@ impl Body<'_> {
                 args,
             } => {
                 // The method's own backward pass, on the same receiver and arguments.
-                let (mut before, mut after, mut taken) =
-                    (TokenStream::new(), TokenStream::new(), Vec::new());
-                let mut slots = Vec::new();
-                for arg in args {
-                    let slot = self.slot(&arg.value, &mut before, &mut after, &mut taken);
-                    let slot = respan(slot, span);
-                    slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
-                }
                 let recv = self.receiver_tokens(&args[0]);
-                let rest = args[1..].iter().map(|a| self.passed_again(a));
+                let rest: Vec<TokenStream> =
+                    args[1..].iter().map(|a| self.passed_again(a)).collect();
                 let entry = method_entry(method);
                 let generics = with_inferred_keep(generics);
-                before.extend(quote_spanned!(span=>
-                    let #gg::Dropped = #recv.#entry #generics (#(#rest,)* #d_y, #(#slots),*);
-                ));
-                before.extend(after);
-                before
+                let call = |slots: &[TokenStream]| quote_spanned!(span=> #recv.#entry #generics (#(#rest,)* #d_y, #(#slots),*));
+                self.call_reverse(args, span, call)
             }
             Op::Join {
                 stack, axis, parts, ..
