@@ -547,7 +547,7 @@ impl Body<'_> {
                 quote!(#root #path)
             }
             Value::Const(tokens) => {
-                if is_atom(tokens) {
+                if needs_no_parens(tokens) {
                     tokens.clone()
                 } else {
                     quote!((#tokens))
@@ -1408,7 +1408,9 @@ fn op_fn(op: BinOp) -> Ident {
     Ident::new(name, Span::call_site())
 }
 
-fn is_atom(tokens: &TokenStream) -> bool {
+/// Whether a constant's tokens stand as one operand without parentheses:
+/// a literal, a name, a path, a parenthesized or tuple expression.
+fn needs_no_parens(tokens: &TokenStream) -> bool {
     let mut iter = tokens.clone().into_iter();
     matches!(
         (iter.next(), iter.next()),

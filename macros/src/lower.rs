@@ -1076,7 +1076,7 @@ impl Lowering<'_> {
 
     fn named_constant(&mut self, operand: Operand, span: Span) -> Operand {
         match &operand.value {
-            Value::Const(tokens) if !is_atom(tokens) => {
+            Value::Const(tokens) if !repeats_cheaply(tokens) => {
                 // `&xs.row(t)`: name the value, borrow the name.
                 let (tokens, borrowed) = match syn::parse2::<Expr>(tokens.clone()) {
                     Ok(Expr::Reference(r)) if r.mutability.is_none() => {
@@ -1474,7 +1474,7 @@ impl Lowering<'_> {
             .iter()
             .any(|s| matches!(s, rules::Saved::Input(i) | rules::Saved::Value(i) if *i == index));
         match &operand.value {
-            Value::Const(tokens) if read && !is_atom(tokens) => {
+            Value::Const(tokens) if read && !repeats_cheaply(tokens) => {
                 let out = self.push_step(None, Op::Const(tokens.clone()), None, Span::call_site());
                 Operand {
                     value: Value::Var(out),
@@ -1519,7 +1519,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-fn is_atom(tokens: &TokenStream) -> bool {
+/// Whether a constant can be written again where it is read, rather than
+/// computed once into a variable: a literal, a negated literal, a path.
+fn repeats_cheaply(tokens: &TokenStream) -> bool {
     let mut iter = tokens.clone().into_iter();
     let first = iter.next();
     let single = iter.next().is_none();
