@@ -86,67 +86,52 @@ forward_op!(
     div, DivFwd, div_fwd, DivTape, /
 );
 
-/// The tape of a scalar `+`: nothing to keep.
-#[derive(Clone, Copy, Debug)]
-pub struct AddTape<T>(std::marker::PhantomData<T>);
+/// The tape of a scalar `+` or `-`: nothing to keep. The adjoint of the
+/// right operand is `rhs_of(d)`: `d` for `+`, `-d` for `-`.
+macro_rules! shape_free_tape {
+    ($(#[$doc:meta])* $tape:ident, $rhs_doc:literal, |$d:ident| $rhs_of:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug)]
+        pub struct $tape<T>(std::marker::PhantomData<T>);
 
-impl<T: Real> AddTape<T> {
-    #[inline]
-    fn new(_: T, _: T) -> Self {
-        AddTape(std::marker::PhantomData)
-    }
-    /// `d lhs = d`.
-    #[inline]
-    pub fn lhs(&self, d: &T) -> T {
-        *d
-    }
-    /// `d rhs = d`.
-    #[inline]
-    pub fn rhs(&self, d: &T) -> T {
-        *d
-    }
-    /// `d lhs = d`, for the last reader of `d`.
-    #[inline]
-    pub fn lhs_owned(&self, d: T) -> T {
-        d
-    }
-    /// `d rhs = d`, for the last reader of `d`.
-    #[inline]
-    pub fn rhs_owned(&self, d: T) -> T {
-        d
-    }
+        impl<T: Real> $tape<T> {
+            #[inline]
+            fn new(_: T, _: T) -> Self {
+                $tape(std::marker::PhantomData)
+            }
+            /// `d lhs = d`.
+            #[inline]
+            pub fn lhs(&self, d: &T) -> T {
+                *d
+            }
+            #[doc = $rhs_doc]
+            #[inline]
+            pub fn rhs(&self, d: &T) -> T {
+                self.rhs_owned(*d)
+            }
+            /// `d lhs = d`, for the last reader of `d`.
+            #[inline]
+            pub fn lhs_owned(&self, d: T) -> T {
+                d
+            }
+            #[doc = $rhs_doc]
+            /// For the last reader of `d`.
+            #[inline]
+            pub fn rhs_owned(&self, $d: T) -> T {
+                $rhs_of
+            }
+        }
+    };
 }
 
-/// The tape of a scalar `-`: nothing to keep.
-#[derive(Clone, Copy, Debug)]
-pub struct SubTape<T>(std::marker::PhantomData<T>);
-
-impl<T: Real> SubTape<T> {
-    #[inline]
-    fn new(_: T, _: T) -> Self {
-        SubTape(std::marker::PhantomData)
-    }
-    /// `d lhs = d`.
-    #[inline]
-    pub fn lhs(&self, d: &T) -> T {
-        *d
-    }
-    /// `d rhs = -d`.
-    #[inline]
-    pub fn rhs(&self, d: &T) -> T {
-        -*d
-    }
-    /// `d lhs = d`, for the last reader of `d`.
-    #[inline]
-    pub fn lhs_owned(&self, d: T) -> T {
-        d
-    }
-    /// `d rhs = -d`, for the last reader of `d`.
-    #[inline]
-    pub fn rhs_owned(&self, d: T) -> T {
-        -d
-    }
-}
+shape_free_tape!(
+    /// The tape of a scalar `+`: nothing to keep.
+    AddTape, "`d rhs = d`.", |d| d
+);
+shape_free_tape!(
+    /// The tape of a scalar `-`: nothing to keep.
+    SubTape, "`d rhs = -d`.", |d| -d
+);
 
 /// The tape of a scalar `*`: both operands.
 #[derive(Clone, Copy, Debug)]
