@@ -468,26 +468,43 @@ impl softmax {
         d_x: Slot<'_, Grad<X>>,
         _: NoGrad,
     ) -> K {
-        let value = {
-            let y = softmax_of(x.view(), axis);
-            if let Some(g) = d_x.target(&x) {
-                Zip::from(g.lanes_mut(axis))
-                    .and(y.lanes(axis))
-                    .and(d_y.lanes(axis))
-                    .for_each(|mut g, y, d| {
-                        let s = Zip::from(&y)
-                            .and(&d)
-                            .fold(X::Elem::zero(), |s, &y, &d| s + y * d);
-                        Zip::from(&mut g)
-                            .and(&y)
-                            .and(&d)
-                            .for_each(|g, &y, &d| *g += y * (d - s));
-                    });
-            }
-            y
-        };
-        K::keep(move || value)
+        lanewise_reverse(x, axis, d_y, d_x, softmax_of, |mut g, y, d| {
+            let s = Zip::from(&y)
+                .and(&d)
+                .fold(X::Elem::zero(), |s, &y, &d| s + y * d);
+            Zip::from(&mut g)
+                .and(&y)
+                .and(&d)
+                .for_each(|g, &y, &d| *g += y * (d - s));
+        })
     }
+}
+
+/// The reverse step shared by the functions that map each lane along `axis`
+/// to a lane of the same length: runs `forward`, lets `lane_grad(d_x, y, d_y)`
+/// add each lane's `d_x` (unless the slot discards it) and keeps `y`.
+fn lanewise_reverse<X, K, F, G>(
+    x: X,
+    axis: Axis,
+    d_y: Array<X::Elem, X::Dim>,
+    d_x: Slot<'_, Grad<X>>,
+    forward: F,
+    lane_grad: G,
+) -> K
+where
+    X: ArrayArg,
+    K: Keep<Array<X::Elem, X::Dim>>,
+    F: FnOnce(ArrayView<'_, X::Elem, X::Dim>, Axis) -> Array<X::Elem, X::Dim>,
+    G: FnMut(ArrayViewMut1<'_, X::Elem>, ArrayView1<'_, X::Elem>, ArrayView1<'_, X::Elem>),
+{
+    let y = forward(x.view(), axis);
+    if let Some(g) = d_x.target(&x) {
+        Zip::from(g.lanes_mut(axis))
+            .and(y.lanes(axis))
+            .and(d_y.lanes(axis))
+            .for_each(lane_grad);
+    }
+    K::keep(move || y)
 }
 
 #[inline]
@@ -537,23 +554,13 @@ impl log_softmax {
         d_x: Slot<'_, Grad<X>>,
         _: NoGrad,
     ) -> K {
-        let value = {
-            let y = log_softmax_of(x.view(), axis);
-            if let Some(g) = d_x.target(&x) {
-                Zip::from(g.lanes_mut(axis))
-                    .and(y.lanes(axis))
-                    .and(d_y.lanes(axis))
-                    .for_each(|mut g, y, d| {
-                        let s = d.sum();
-                        Zip::from(&mut g)
-                            .and(&y)
-                            .and(&d)
-                            .for_each(|g, &y, &d| *g += d - y.exp() * s);
-                    });
-            }
-            y
-        };
-        K::keep(move || value)
+        lanewise_reverse(x, axis, d_y, d_x, log_softmax_of, |mut g, y, d| {
+            let s = d.sum();
+            Zip::from(&mut g)
+                .and(&y)
+                .and(&d)
+                .for_each(|g, &y, &d| *g += d - y.exp() * s);
+        })
     }
 }
 
