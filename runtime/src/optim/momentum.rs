@@ -73,6 +73,16 @@ pub struct MomentumState<P> {
     pub m: P,
 }
 
+impl<P: Parameters> MomentumState<P> {
+    /// No updates yet: a zero momentum shaped like `params`.
+    fn new(params: &P) -> Self {
+        MomentumState {
+            t: 0,
+            m: params.zeros_like(),
+        }
+    }
+}
+
 impl<P: Parameters> OptimizerState<P> for MomentumState<P> {
     fn buffers(&self) -> Vec<(&'static str, &P)> {
         vec![("m", &self.m)]
@@ -112,10 +122,7 @@ impl<P: Parameters> Optimizer<P> for Momentum {
     type State = MomentumState<P>;
 
     fn init(&self, params: &P) -> Self::State {
-        MomentumState {
-            t: 0,
-            m: params.zeros_like(),
-        }
+        MomentumState::new(params)
     }
 
     fn lr(&self) -> f64 {
@@ -213,10 +220,7 @@ impl<P: Parameters> Optimizer<P> for Nesterov {
     type State = MomentumState<P>;
 
     fn init(&self, params: &P) -> Self::State {
-        MomentumState {
-            t: 0,
-            m: params.zeros_like(),
-        }
+        MomentumState::new(params)
     }
 
     fn lr(&self) -> f64 {
