@@ -1047,6 +1047,23 @@ impl Lowering<'_> {
         }
     }
 
+    /// The arguments of a call, lowered in order: their operands and whether
+    /// any of them varies; `None` once one is rejected (already reported).
+    fn operands<'e>(
+        &mut self,
+        inputs: impl IntoIterator<Item = &'e Expr>,
+    ) -> Option<(Vec<Operand>, bool)> {
+        let mut args = Vec::new();
+        let mut varied = false;
+        for input in inputs {
+            let binding = self.expr(input, None);
+            let operand = self.operand(binding, input)?;
+            varied |= self.value_varied(&operand.value);
+            args.push(operand);
+        }
+        Some((args, varied))
+    }
+
     fn binary(
         &mut self,
         op: Option<BinOp>,
@@ -1256,16 +1273,10 @@ impl Lowering<'_> {
         want: Option<&Ident>,
         expr: &Expr,
     ) -> Binding {
-        let mut args = Vec::new();
-        let mut varied = false;
-        for input in std::iter::once(&*m.receiver).chain(m.args.iter()) {
-            let binding = self.expr(input, None);
-            let Some(operand) = self.operand(binding, input) else {
-                return poison();
-            };
-            varied |= self.value_varied(&operand.value);
-            args.push(operand);
-        }
+        let Some((args, varied)) = self.operands(std::iter::once(&*m.receiver).chain(&m.args))
+        else {
+            return poison();
+        };
         if !varied {
             return self.constant(expr);
         }
@@ -1370,16 +1381,9 @@ impl Lowering<'_> {
             }
             _ => TokenStream::new(),
         };
-        let mut args = Vec::new();
-        let mut varied = false;
-        for arg in &c.args {
-            let binding = self.expr(arg, None);
-            let Some(operand) = self.operand(binding, arg) else {
-                return poison();
-            };
-            varied |= self.value_varied(&operand.value);
-            args.push(operand);
-        }
+        let Some((args, varied)) = self.operands(&c.args) else {
+            return poison();
+        };
         if !varied {
             return self.constant(expr);
         }
