@@ -18,7 +18,7 @@ use crate::analyse::Analysis;
 use crate::docs;
 use crate::ir::{BinOp, Binding, CallForm, Func, Op, Operand, Step, Value, VarId};
 use crate::naming::Names;
-use crate::parse::{Signature, is_scalar_type};
+use crate::parse::{Signature, is_copied, is_scalar_type};
 use crate::rules::Saved;
 
 /// Everything generated for one function, besides the function itself.
@@ -1512,37 +1512,6 @@ fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
             #(#completes)*
             (#value, #grads)
         }
-    }
-}
-
-/// Whether passing an argument of this type copies it: references, floats,
-/// integers, `bool` and `char`.
-fn is_copied(ty: &Type) -> bool {
-    match ty {
-        Type::Reference(_) => true,
-        Type::Paren(p) => is_copied(&p.elem),
-        Type::Path(p) => p.path.get_ident().is_some_and(|i| {
-            matches!(
-                i.to_string().as_str(),
-                "f32"
-                    | "f64"
-                    | "i8"
-                    | "i16"
-                    | "i32"
-                    | "i64"
-                    | "i128"
-                    | "isize"
-                    | "u8"
-                    | "u16"
-                    | "u32"
-                    | "u64"
-                    | "u128"
-                    | "usize"
-                    | "bool"
-                    | "char"
-            )
-        }),
-        _ => false,
     }
 }
 

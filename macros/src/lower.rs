@@ -23,7 +23,7 @@ use crate::ir::{
     VarInfo,
 };
 use crate::naming::Names;
-use crate::parse::Signature;
+use crate::parse::{Signature, is_integer_type};
 use crate::rules::{self, Rule};
 
 /// Lowers `body`, recording every problem in `errors`.
@@ -1719,30 +1719,6 @@ fn compound_op(op: &SynBinOp) -> Option<BinOp> {
         SynBinOp::MulAssign(_) => Some(BinOp::Mul),
         SynBinOp::DivAssign(_) => Some(BinOp::Div),
         _ => None,
-    }
-}
-
-fn is_integer_type(ty: &syn::Type) -> bool {
-    match ty {
-        syn::Type::Path(p) => p.path.get_ident().is_some_and(|i| {
-            matches!(
-                i.to_string().as_str(),
-                "i8" | "i16"
-                    | "i32"
-                    | "i64"
-                    | "i128"
-                    | "isize"
-                    | "u8"
-                    | "u16"
-                    | "u32"
-                    | "u64"
-                    | "u128"
-                    | "usize"
-                    | "bool"
-            )
-        }),
-        syn::Type::Paren(p) => is_integer_type(&p.elem),
-        _ => false,
     }
 }
 

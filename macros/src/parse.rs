@@ -197,6 +197,39 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
     Some(Signature { args, ret, method })
 }
 
+/// The integer types and `bool`: values that carry no derivative.
+const INTEGERS: &[&str] = &[
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "bool",
+];
+
+/// The name of a type written as one bare identifier (`f64`, `usize`,
+/// `T`), through parentheses and invisible groups.
+fn bare_name(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Paren(p) => bare_name(&p.elem),
+        Type::Group(g) => bare_name(&g.elem),
+        Type::Path(p) if p.qself.is_none() => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    }
+}
+
+/// Whether `ty` is an integer type or `bool`.
+pub fn is_integer_type(ty: &Type) -> bool {
+    bare_name(ty).is_some_and(|n| INTEGERS.contains(&n.as_str()))
+}
+
+/// Whether passing an argument of this type copies it: references, floats,
+/// integers, `bool` and `char`.
+pub fn is_copied(ty: &Type) -> bool {
+    match ty {
+        Type::Reference(_) => true,
+        Type::Paren(p) => is_copied(&p.elem),
+        _ => bare_name(ty).is_some_and(|n| {
+            INTEGERS.contains(&n.as_str()) || ["f32", "f64", "char"].contains(&n.as_str())
+        }),
+    }
+}
+
 /// Types whose values are constants: integers, `bool`, `char`, text, and
 /// references to them. The macro sees no types, so this reads the tokens.
 pub fn is_constant_type(ty: &Type) -> bool {
@@ -204,28 +237,10 @@ pub fn is_constant_type(ty: &Type) -> bool {
         Type::Reference(r) => is_constant_type(&r.elem),
         Type::Paren(p) => is_constant_type(&p.elem),
         Type::Group(g) => is_constant_type(&g.elem),
-        Type::Path(p) if p.qself.is_none() => p.path.get_ident().is_some_and(|i| {
-            matches!(
-                i.to_string().as_str(),
-                "i8" | "i16"
-                    | "i32"
-                    | "i64"
-                    | "i128"
-                    | "isize"
-                    | "u8"
-                    | "u16"
-                    | "u32"
-                    | "u64"
-                    | "u128"
-                    | "usize"
-                    | "bool"
-                    | "char"
-                    | "str"
-                    | "String"
-            )
-        }),
         Type::Tuple(t) => t.elems.is_empty(),
-        _ => false,
+        _ => bare_name(ty).is_some_and(|n| {
+            INTEGERS.contains(&n.as_str()) || ["char", "str", "String"].contains(&n.as_str())
+        }),
     }
 }
 
