@@ -519,11 +519,10 @@ impl Lowering<'_> {
                     Binding::Value(o)
                 }
                 Binding::Tuple(_) => {
-                    self.errors.push(
+                    self.reject(
                         r.span(),
                         "borrowing a tuple is not supported: borrow its elements",
-                    );
-                    poison()
+                    )
                 }
             },
             Expr::Unary(u) => match u.op {
@@ -558,21 +557,19 @@ impl Lowering<'_> {
                     | SynBinOp::And(_)
                     | SynBinOp::Or(_) => return self.constant(expr),
                     SynBinOp::Rem(_) => {
-                        self.errors.push(
+                        return self.reject(
                             b.op.span(),
                             "`%` on an active value is not supported: write `a - (a / b).floor() * b` if you need it",
                         );
-                        return poison();
                     }
                     _ => {
-                        self.errors.push(
+                        return self.reject(
                             b.op.span(),
                             format!(
                                 "`{}` is not supported on an active value here",
                                 b.op.to_token_stream()
                             ),
                         );
-                        return poison();
                     }
                 };
                 let lhs = self.expr(&b.left, None);
@@ -601,21 +598,19 @@ impl Lowering<'_> {
                         Binding::Value(Value::Place(place).operand())
                     }
                     _ => {
-                        self.errors.push(
+                        self.reject(
                             f.member.span(),
                             "field access is supported on arguments (`p.beta`) and tuples (`t.0`), not on computed values",
-                        );
-                        poison()
+                        )
                     }
                 }
             }
             Expr::Index(ix) => {
                 if self.mentions_varied(&ix.index) {
-                    self.errors.push(
+                    return self.reject(
                         ix.index.span(),
                         "an index must be an integer, not a value with a derivative: compute the index from constants",
                     );
-                    return poison();
                 }
                 let index = self.resolve(&ix.index);
                 match self.expr(&ix.expr, None) {
@@ -628,11 +623,10 @@ impl Lowering<'_> {
                         Binding::Value(Value::Place(place).operand())
                     }
                     _ => {
-                        self.errors.push(
+                        self.reject(
                             ix.bracket_token.span.join(),
                             "indexing is supported into arguments (`p.beta[0]`, `w[k]`), not into values built in the body yet",
-                        );
-                        poison()
+                        )
                     }
                 }
             }
@@ -642,11 +636,10 @@ impl Lowering<'_> {
                 if is_integer_type(&c.ty) || self.carries_no_derivative(&c.expr) {
                     self.constant(expr)
                 } else {
-                    self.errors.push(
+                    self.reject(
                         c.as_token.span(),
                         "an `as` cast of a value with a derivative is not supported: keep the computation in one float type, or cast a constant",
-                    );
-                    poison()
+                    )
                 }
             }
             Expr::ForLoop(f) => self.for_loop(f),
@@ -664,51 +657,45 @@ impl Lowering<'_> {
                 match match_as_if(m) {
                     Some(chain) if self.carries_no_derivative(&m.expr) => self.branch(&chain, want),
                     _ => {
-                        self.errors.push(
+                        self.reject(
                             m.match_token.span(),
                             "this `match` cannot be differentiated yet: match a value without derivative, with patterns that bind no names (`0 => ..`, `Mode::Fast => ..`, `_ => ..`), or write it as `if` / `else if`",
-                        );
-                        poison()
+                        )
                     }
                 }
             }
             Expr::Macro(m) => {
-                self.errors.push(
+                self.reject(
                     m.mac.path.span(),
                     format!(
                         "`{}!` is called on an active value, and a macro call cannot be differentiated: compute the value with operators and methods, or pass a constant",
                         m.mac.path.to_token_stream()
                     ),
-                );
-                poison()
+                )
             }
             Expr::Array(_) | Expr::Repeat(_) => {
-                self.errors.push(
+                self.reject(
                     expr.span(),
                     "building an array of values with a derivative is not supported yet: keep the values in separate variables",
-                );
-                poison()
+                )
             }
             Expr::Struct(s) => {
-                self.errors.push(
+                self.reject(
                     s.path.span(),
                     "building a struct of values with a derivative is not supported yet: return the values, or a tuple of them",
-                );
-                poison()
+                )
             }
             Expr::Return(r) => {
-                self.errors.push(
+                self.reject(
                     r.return_token.span(),
                     "early `return` is not supported yet: make the value the function's final expression",
-                );
-                poison()
+                )
             }
             Expr::Assign(a) => {
-                self.errors.push(
+                self.reject(
                     a.eq_token.span(),
                     "an assignment is not a value: assign in a statement of its own",
-                );
-                poison()
+                )
             }
             other => {
                 // What the fence rejected inside it is reported already.
@@ -763,8 +750,7 @@ impl Lowering<'_> {
     /// and the `if`'s value, are merged into new variables after it.
     fn branch(&mut self, i: &syn::ExprIf, want: Option<&Ident>) -> Binding {
         if let Expr::Let(l) = &*i.cond {
-            self.errors.push(l.let_token.span(), "`if let` on a value with a derivative is not supported: match on a constant instead");
-            return poison();
+            return self.reject(l.let_token.span(), "`if let` on a value with a derivative is not supported: match on a constant instead");
         }
         let cond_tokens = self.resolve(&i.cond);
         let cond = self.push_step(None, Op::Const(cond_tokens), None, i.if_token.span());
@@ -818,8 +804,7 @@ impl Lowering<'_> {
         let mut value = poison();
         for (k, (name, t, e)) in outs.into_iter().enumerate() {
             let (Binding::Value(t), Binding::Value(e)) = (t, e) else {
-                self.errors.push(i.if_token.span(), "an `if` whose branches give tuples is not supported yet: give each element its own variable");
-                return poison();
+                return self.reject(i.if_token.span(), "an `if` whose branches give tuples is not supported yet: give each element its own variable");
             };
             let unit = |o: &Operand| matches!(&o.value, Value::Const(c) if c.to_string() == "()");
             if k == 0 && unit(&t) && unit(&e) {
@@ -866,11 +851,10 @@ impl Lowering<'_> {
     /// next, through variables of their own (`phis`).
     fn for_loop(&mut self, f: &syn::ExprForLoop) -> Binding {
         if f.label.is_some() {
-            self.errors.push(
+            return self.reject(
                 f.for_token.span(),
                 "labelled loops are not supported yet: remove the label",
             );
-            return poison();
         }
         if !self.carries_no_derivative(&f.expr) {
             // `for layer in &p.layers` (or `p.layers.iter()`): over the
@@ -888,11 +872,10 @@ impl Lowering<'_> {
                 };
                 return self.for_loop(&indexed);
             }
-            self.errors.push(
+            return self.reject(
                 f.expr.span(),
                 "a `for` loop over values with a derivative is supported over indices (`for i in 0..n`) and over the elements of an argument (`for layer in &p.layers`): read `x[i]` in the body",
             );
-            return poison();
         }
         let iter = self.resolve(&f.expr);
         self.carry(LoopHead::For(&f.pat, iter), &f.body, f.for_token.span())
@@ -901,25 +884,22 @@ impl Lowering<'_> {
     /// `while cond { .. }`: the condition may read the carried values.
     fn while_loop(&mut self, w: &syn::ExprWhile) -> Binding {
         if w.label.is_some() {
-            self.errors.push(
+            return self.reject(
                 w.while_token.span(),
                 "labelled loops are not supported yet: remove the label",
             );
-            return poison();
         }
         if matches!(&*w.cond, Expr::Let(_)) {
-            self.errors.push(
+            return self.reject(
                 w.while_token.span(),
                 "`while let` on values with a derivative is not supported yet: loop on a condition",
             );
-            return poison();
         }
         if !self.carries_no_derivative(&w.cond) {
-            self.errors.push(
+            return self.reject(
                 w.cond.span(),
                 "a `while` condition must be a comparison or another value without derivative",
             );
-            return poison();
         }
         self.carry(LoopHead::While(&w.cond), &w.body, w.while_token.span())
     }
@@ -953,8 +933,7 @@ impl Lowering<'_> {
         let mut inits = Vec::new();
         for (name, binding) in &carried {
             let Binding::Value(init) = binding else {
-                self.errors.push(span, format!("`{name}` is a tuple carried through a loop, which is not supported yet: give each element its own variable"));
-                return poison();
+                return self.reject(span, format!("`{name}` is a tuple carried through a loop, which is not supported yet: give each element its own variable"));
             };
             let varied = body_varied || self.value_varied(&init.value);
             let phi_name = self.names.user(&Ident::new(name, span));
@@ -976,11 +955,10 @@ impl Lowering<'_> {
             match end.iter().rev().find_map(|s| s.get(name)) {
                 Some(Binding::Value(o)) => results.push(o.value.clone()),
                 _ => {
-                    self.errors.push(
+                    return self.reject(
                         span,
                         format!("`{name}` changes shape in the loop, which is not supported"),
                     );
-                    return poison();
                 }
             }
         }
@@ -1031,6 +1009,12 @@ impl Lowering<'_> {
             && i.else_branch
                 .as_ref()
                 .is_none_or(|(_, e)| !self.mentions_varied(e))
+    }
+
+    /// Reports `message` at `span` and stands in for the rejected expression.
+    fn reject(&mut self, span: Span, message: impl std::fmt::Display) -> Binding {
+        self.errors.push(span, message);
+        poison()
     }
 
     /// A binding used as an operand: a single value.
@@ -1202,11 +1186,10 @@ impl Lowering<'_> {
             return poison();
         };
         if rule.unwraps {
-            self.errors.push(
+            return self.reject(
                 m.method.span(),
                 format!("`{name}` returns an `Option` or a `Result`: unwrap it in place, `x.{name}(...).unwrap()`"),
             );
-            return poison();
         }
         let inputs: Vec<&Expr> = std::iter::once(&*m.receiver).chain(m.args.iter()).collect();
         self.rule_call(
@@ -1359,8 +1342,7 @@ impl Lowering<'_> {
         expr: &Expr,
     ) -> Binding {
         if p.qself.is_some() {
-            self.errors.push(p.span(), "a call through a qualified path (`<T as Trait>::f`) cannot be differentiated yet: call the function by its name");
-            return poison();
+            return self.reject(p.span(), "a call through a qualified path (`<T as Trait>::f`) cannot be differentiated yet: call the function by its name");
         }
         let mut path = p.path.clone();
         let generics = match path
@@ -1373,11 +1355,10 @@ impl Lowering<'_> {
                 args.to_token_stream()
             }
             Some(syn::PathArguments::Parenthesized(a)) => {
-                self.errors.push(
+                return self.reject(
                     a.span(),
                     "parenthesized generic arguments are not supported in a call",
                 );
-                return poison();
             }
             _ => TokenStream::new(),
         };
@@ -1417,7 +1398,7 @@ impl Lowering<'_> {
     ) -> Binding {
         if inputs.len() != rule.arity {
             let expected = rule.arity - 1;
-            self.errors.push(
+            return self.reject(
                 span,
                 format!(
                     "`{}` takes {expected} argument{} besides the value it is called on",
@@ -1425,7 +1406,6 @@ impl Lowering<'_> {
                     if expected == 1 { "" } else { "s" }
                 ),
             );
-            return poison();
         }
         let mut args = Vec::new();
         let mut varied = false;
@@ -1440,8 +1420,7 @@ impl Lowering<'_> {
                             rule.name
                         )
                     };
-                    self.errors.push(input.span(), message);
-                    return poison();
+                    return self.reject(input.span(), message);
                 }
                 args.push(Value::Const(self.resolve(input)).operand());
                 continue;
