@@ -171,3 +171,55 @@ fn match_arms_are_branches() {
         }
     }
 }
+
+#[derive(Clone, Copy)]
+enum Scale {
+    Power(i32),
+    Factor { k: f64 },
+    None,
+}
+
+/// `match` arms whose patterns bind names: the names are constants, the
+/// arm taken is differentiated.
+#[differentiable(wrt(x, w))]
+fn scaled(x: f64, w: f64, scale: Scale, repeat: Option<usize>) -> f64 {
+    let y = match scale {
+        Scale::Power(n) if n > 2 => (w * x).powi(n) / n as f64,
+        Scale::Power(n) => w * x.powi(n),
+        Scale::Factor { k } => k * (w * x).sin(),
+        Scale::None => w * x,
+    };
+    let mut total = y;
+    match (repeat, scale) {
+        (Some(times), Scale::Factor { k }) if k > 0.0 => {
+            for _ in 0..times {
+                total = total * w + k;
+            }
+        }
+        (Some(times), _) => total = total * times as f64,
+        (None, _) => {}
+    }
+    total
+}
+
+#[test]
+fn match_patterns_bind_constants() {
+    let (x, w) = (0.8, 1.3);
+    let scales = [
+        Scale::Power(3),
+        Scale::Power(2),
+        Scale::Factor { k: 0.5 },
+        Scale::Factor { k: -2.0 },
+        Scale::None,
+    ];
+    for scale in scales {
+        for repeat in [None, Some(0), Some(3)] {
+            let (value, (d_x, d_w)) = scaled_grad(x, w, scale, repeat);
+            assert_eq!(value, scaled(x, w, scale, repeat));
+            let fx = central(|x| scaled(x, w, scale, repeat), x);
+            let fw = central(|w| scaled(x, w, scale, repeat), w);
+            assert!((d_x - fx).abs() < 1e-6, "{repeat:?}: {d_x} vs {fx}");
+            assert!((d_w - fw).abs() < 1e-6, "{repeat:?}: {d_w} vs {fw}");
+        }
+    }
+}

@@ -45,8 +45,8 @@ fn block(func: &Func, block: &Block, a: &mut Analysis) {
         match stmt {
             Stmt::Step(step) => self::step(func, step, a),
             Stmt::Verbatim(_) => {}
-            Stmt::If(branch) => {
-                for region in [&branch.then, &branch.els] {
+            Stmt::Branch(branch) => {
+                for region in &branch.arms {
                     for (out, result) in branch.outs.iter().zip(&region.results) {
                         if a.useful[out.0] {
                             use_value(func, result, a);
@@ -60,7 +60,7 @@ fn block(func: &Func, block: &Block, a: &mut Analysis) {
                         .iter()
                         .for_each(|r| keep_value(r, &mut a.kept));
                 }
-                a.kept[branch.cond.0] = true;
+                a.kept[branch.head.var().0] = true;
             }
             Stmt::Loop(lp) => {
                 // What the loop gives to the rest flows back through every
@@ -140,9 +140,9 @@ fn inputs_of(block: &Block, kept: &mut [bool]) {
                 .into_iter()
                 .for_each(|(_, o)| keep_value(&o.value, kept)),
             Stmt::Verbatim(_) => {}
-            Stmt::If(branch) => {
-                kept[branch.cond.0] = true;
-                for region in [&branch.then, &branch.els] {
+            Stmt::Branch(branch) => {
+                kept[branch.head.var().0] = true;
+                for region in &branch.arms {
                     inputs_of(&region.block, kept);
                     region.results.iter().for_each(|r| keep_value(r, kept));
                 }

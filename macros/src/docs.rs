@@ -131,12 +131,8 @@ fn forward_lines(func: &Func, block: &Block, pad: &str, forward: &mut Vec<String
                 }
                 continue;
             }
-            Stmt::If(branch) => {
-                let cond = &func.vars[branch.cond.0].name;
-                for (head, region) in [
-                    (format!("if {cond}:"), &branch.then),
-                    ("else:".to_string(), &branch.els),
-                ] {
+            Stmt::Branch(branch) => {
+                for (head, region) in arm_heads(func, branch).into_iter().zip(&branch.arms) {
                     forward.push(format!("{pad}{head}"));
                     forward_lines(func, &region.block, &format!("{pad}    "), forward);
                     for (out, result) in branch.outs.iter().zip(&region.results) {
@@ -199,6 +195,23 @@ fn forward_lines(func: &Func, block: &Block, pad: &str, forward: &mut Vec<String
     }
 }
 
+/// The line that opens each arm of a branch: `if c:` and `else:`, or
+/// `match s, PAT:` for each arm of a `match`.
+fn arm_heads(func: &Func, branch: &crate::ir::Branch) -> Vec<String> {
+    match &branch.head {
+        crate::ir::Head::If(cond) => {
+            vec![format!("if {}:", func.vars[cond.0].name), "else:".to_string()]
+        }
+        crate::ir::Head::Match {
+            scrutinee,
+            patterns,
+        } => patterns
+            .iter()
+            .map(|p| format!("match {}, {p}:", func.vars[scrutinee.0].name))
+            .collect(),
+    }
+}
+
 /// The backward pass of a block as formulas, in the order the chain rule runs.
 fn reverse_lines(
     func: &Func,
@@ -247,12 +260,8 @@ fn reverse_lines(
                 }
                 continue;
             }
-            Stmt::If(branch) => {
-                let cond = &func.vars[branch.cond.0].name;
-                for (head, region) in [
-                    (format!("if {cond}:"), &branch.then),
-                    ("else:".to_string(), &branch.els),
-                ] {
+            Stmt::Branch(branch) => {
+                for (head, region) in arm_heads(func, branch).into_iter().zip(&branch.arms) {
                     out.push(format!("{pad}{head}"));
                     let inner = format!("{pad}    ");
                     let mut lines = Vec::new();

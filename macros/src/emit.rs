@@ -645,40 +645,61 @@ impl Body<'_> {
                     let line = self.forward_step(step);
                     out.extend(line);
                 }
-                crate::ir::Stmt::If(branch) => out.extend(self.forward_if(branch)),
+                crate::ir::Stmt::Branch(branch) => out.extend(self.forward_branch(branch)),
                 crate::ir::Stmt::Loop(lp) => out.extend(self.forward_loop(lp)),
             }
         }
         out
     }
 
-    /// An `if` in the forward sweep: the branch taken computes its values
-    /// only; the backward pass runs it again with tapes (see `reverse_if`).
-    fn forward_if(&mut self, branch: &crate::ir::If) -> TokenStream {
-        let cond = self.var(branch.cond).clone();
+    /// A branch in the forward sweep: the arm taken computes its values
+    /// only; the backward pass runs it again with tapes (see `reverse_branch`).
+    fn forward_branch(&mut self, branch: &crate::ir::Branch) -> TokenStream {
         let outer = std::mem::replace(&mut self.plain, true);
-        let then = self.forward_block(&branch.then.block);
-        let els = self.forward_block(&branch.els.block);
-        self.plain = outer;
-        let result = |this: &Self, region: &crate::ir::Region| {
+        let mut arms = Vec::new();
+        for region in &branch.arms {
+            let block = self.forward_block(&region.block);
             let values: Vec<TokenStream> = region
                 .results
                 .iter()
-                .map(|v| this.value_tokens(v))
+                .map(|v| self.value_tokens(v))
                 .collect();
-            match values.as_slice() {
+            let value = match values.as_slice() {
                 [one] => quote!(#one),
                 many => quote!((#(#many),*)),
-            }
-        };
-        let (then_value, else_value) = (result(self, &branch.then), result(self, &branch.els));
+            };
+            arms.push(quote!({ #block #value }));
+        }
+        self.plain = outer;
         let outs: Vec<&Ident> = branch.outs.iter().map(|v| self.var(*v)).collect();
         let pattern = match outs.as_slice() {
             [one] => quote!(#one),
             many => quote!((#(#many),*)),
         };
+        let choice = self.choose(branch, &arms);
         let span = branch.span;
-        quote_spanned!(span=> let #pattern = if #cond { #then #then_value } else { #els #else_value };)
+        quote_spanned!(span=> let #pattern = #choice;)
+    }
+
+    /// `if c { arms[0] } else { arms[1] }`, or the `match` with one arm per
+    /// pattern. A scrutinee is matched as a copy, so that the backward pass
+    /// can match it again.
+    fn choose(&self, branch: &crate::ir::Branch, arms: &[TokenStream]) -> TokenStream {
+        let span = branch.span;
+        match &branch.head {
+            crate::ir::Head::If(cond) => {
+                let cond = self.var(*cond);
+                let (then, els) = (&arms[0], &arms[1]);
+                quote_spanned!(span=> if #cond #then else #els)
+            }
+            crate::ir::Head::Match {
+                scrutinee,
+                patterns,
+            } => {
+                let s = self.var(*scrutinee);
+                quote_spanned!(span=> match ::core::clone::Clone::clone(&#s) { #(#patterns => #arms)* })
+            }
+        }
     }
 
     fn forward_step(&mut self, step: &Step) -> TokenStream {
@@ -990,7 +1011,7 @@ impl Body<'_> {
                 crate::ir::Stmt::Step(step) if self.useful(step) => {
                     out.extend(self.reverse_step(step))
                 }
-                crate::ir::Stmt::If(branch) => out.extend(self.reverse_if(branch)),
+                crate::ir::Stmt::Branch(branch) => out.extend(self.reverse_branch(branch)),
                 crate::ir::Stmt::Loop(lp) => out.extend(self.reverse_loop(lp)),
                 _ => {}
             }
@@ -1128,16 +1149,16 @@ impl Body<'_> {
         }
     }
 
-    /// An `if` in the backward sweep: the branch taken runs again, this time
+    /// A branch in the backward sweep: the arm taken runs again, this time
     /// keeping what its backward pass reads, then runs that backward pass.
     /// Outer values it adds into get their adjoints (zeros) first.
-    fn reverse_if(&mut self, branch: &crate::ir::If) -> TokenStream {
+    fn reverse_branch(&mut self, branch: &crate::ir::Branch) -> TokenStream {
         if !branch.outs.iter().any(|v| self.analysis.useful[v.0]) {
             return TokenStream::new();
         }
         let gg = self.gg.clone();
         let mut accumulators = TokenStream::new();
-        for region in [&branch.then, &branch.els] {
+        for region in &branch.arms {
             for v in outer_vars(region) {
                 if self.func.vars[v.0].varied && !self.seen[v.0] {
                     self.seen[v.0] = true;
@@ -1146,9 +1167,8 @@ impl Body<'_> {
                 }
             }
         }
-        let cond = self.var(branch.cond).clone();
         let mut arms = Vec::new();
-        for region in [&branch.then, &branch.els] {
+        for region in &branch.arms {
             let forward = self.forward_block(&region.block);
             let mut seeds = TokenStream::new();
             for (out, result) in branch.outs.iter().zip(&region.results) {
@@ -1160,9 +1180,8 @@ impl Body<'_> {
             let reverse = self.reverse_block(&region.block);
             arms.push(quote!({ #forward #seeds #reverse }));
         }
-        let (then, els) = (&arms[0], &arms[1]);
-        let span = branch.span;
-        quote_spanned!(span=> #accumulators if #cond #then else #els)
+        let choice = self.choose(branch, &arms);
+        quote!(#accumulators #choice)
     }
 
     fn reverse_step(&mut self, step: &Step) -> TokenStream {
@@ -1332,9 +1351,10 @@ fn inner_vars(block: &crate::ir::Block) -> Vec<VarId> {
         match stmt {
             crate::ir::Stmt::Step(step) => out.push(step.out),
             crate::ir::Stmt::Verbatim(_) => {}
-            crate::ir::Stmt::If(branch) => {
-                out.extend(inner_vars(&branch.then.block));
-                out.extend(inner_vars(&branch.els.block));
+            crate::ir::Stmt::Branch(branch) => {
+                for region in &branch.arms {
+                    out.extend(inner_vars(&region.block));
+                }
                 out.extend(branch.outs.iter().copied());
             }
             crate::ir::Stmt::Loop(lp) => {
@@ -1360,8 +1380,8 @@ fn outer_vars(region: &crate::ir::Region) -> Vec<VarId> {
                     defined.push(step.out);
                 }
                 crate::ir::Stmt::Verbatim(_) => {}
-                crate::ir::Stmt::If(branch) => {
-                    for region in [&branch.then, &branch.els] {
+                crate::ir::Stmt::Branch(branch) => {
+                    for region in &branch.arms {
                         walk(&region.block, defined, read);
                         read.extend(region.results.iter().filter_map(|r| match r {
                             Value::Var(v) => Some(*v),

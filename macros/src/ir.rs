@@ -59,8 +59,9 @@ pub enum Stmt {
     /// A statement that computes nothing differentiable (a constant `let`, a
     /// macro call, an item), emitted as written in the forward sweep.
     Verbatim(TokenStream),
-    /// `if` on a condition without derivative, with values that have one.
-    If(Box<If>),
+    /// `if` or `match` on a value without derivative, with arms whose values
+    /// have one.
+    Branch(Box<Branch>),
     /// `for` over constants, with variables carried from one iteration to the next.
     Loop(Box<Loop>),
 }
@@ -87,19 +88,40 @@ pub struct Loop {
     pub span: Span,
 }
 
-/// A branch on a condition. The forward sweep runs the branch taken; the
+/// A choice between arms. The forward sweep runs the arm taken; the
 /// reverse sweep runs it again, with its own backward pass, from the same
-/// inputs (the branch is recomputed, as a callee is), so nothing of it has
-/// to be kept across the rest of the function.
-pub struct If {
-    /// The condition, a variable without derivative.
-    pub cond: VarId,
-    pub then: Region,
-    pub els: Region,
-    /// The values the `if` defines: its own value and every variable a
-    /// branch assigns, merged.
+/// inputs (the arm is recomputed, as a callee is), so nothing of it has to
+/// be kept across the rest of the function.
+pub struct Branch {
+    pub head: Head,
+    /// The arms, in the order the head lists them.
+    pub arms: Vec<Region>,
+    /// The values the branch defines: its own value and every variable an
+    /// arm assigns, merged.
     pub outs: Vec<VarId>,
     pub span: Span,
+}
+
+/// How a branch chooses its arm.
+pub enum Head {
+    /// `if cond { arms[0] } else { arms[1] }`, on a variable without derivative.
+    If(VarId),
+    /// `match scrutinee { patterns[k] => arms[k], .. }`: the scrutinee a
+    /// variable without derivative, each pattern with its guard and its
+    /// names resolved (they bind constants).
+    Match {
+        scrutinee: VarId,
+        patterns: Vec<TokenStream>,
+    },
+}
+
+impl Head {
+    /// The variable the branch reads to choose.
+    pub fn var(&self) -> VarId {
+        match self {
+            Head::If(v) | Head::Match { scrutinee: v, .. } => *v,
+        }
+    }
 }
 
 /// The statements of a branch and the value each output has at its end.

@@ -19,8 +19,8 @@ use syn::{BinOp as SynBinOp, Expr, Ident, Member, Pat, Stmt as SynStmt, UnOp};
 use crate::diag::Errors;
 use crate::fence::expr_span;
 use crate::ir::{
-    BinOp, Binding, Block, CallForm, Func, Op, Operand, Param, Place, Step, Stmt, Value, VarId,
-    VarInfo,
+    BinOp, Binding, Block, Branch, CallForm, Func, Head, Op, Operand, Param, Place, Region, Step,
+    Stmt, Value, VarId, VarInfo,
 };
 use crate::naming::Names;
 use crate::parse::{Signature, is_integer_type};
@@ -75,8 +75,7 @@ struct Lowering<'a> {
     names: &'a mut Names,
     errors: &'a mut Errors,
     vars: Vec<VarInfo>,
-    /// What each name of the user's is bound to, innermost scope last.
-    scopes: Vec<HashMap<String, Binding>>,
+    scopes: Scopes,
     /// The steps so far.
     block: Block,
     params_active: Vec<bool>,
@@ -84,9 +83,17 @@ struct Lowering<'a> {
     type_params: Vec<String>,
 }
 
+/// What each name of the user's is bound to, innermost scope last.
+type Scopes = Vec<HashMap<String, Binding>>;
+
+/// The value of a construct that has none.
+fn unit() -> Binding {
+    Binding::Value(Value::Const(quote!(())).operand())
+}
+
 /// The value lowering gives a construct it rejected, so it can go on.
 fn poison() -> Binding {
-    Binding::Value(Value::Const(quote!(())).operand())
+    unit()
 }
 
 fn is_poison(binding: &Binding) -> bool {
@@ -250,7 +257,7 @@ impl Lowering<'_> {
     /// Lowers a block, returning the value of its final expression.
     fn block(&mut self, block: &syn::Block) -> Binding {
         self.scopes.push(HashMap::new());
-        let mut result = Binding::Value(Value::Const(quote!(())).operand());
+        let mut result = unit();
         let mut returned = false;
         let count = block.stmts.len();
         for (i, stmt) in block.stmts.iter().enumerate() {
@@ -542,6 +549,10 @@ impl Lowering<'_> {
                 UnOp::Deref(_) => self.expr(&u.expr, want),
                 _ => self.constant(expr),
             },
+            Expr::Binary(b) if compound_op(&b.op).is_some() => {
+                self.expr_stmt(expr);
+                unit()
+            }
             Expr::Binary(b) => {
                 let op = match b.op {
                     SynBinOp::Add(_) => BinOp::Add,
@@ -654,15 +665,7 @@ impl Lowering<'_> {
                 if m.arms.iter().all(|a| !self.mentions_varied(&a.body)) {
                     return self.constant(expr);
                 }
-                match match_as_if(m) {
-                    Some(chain) if self.carries_no_derivative(&m.expr) => self.branch(&chain, want),
-                    _ => {
-                        self.reject(
-                            m.match_token.span(),
-                            "this `match` cannot be differentiated yet: match a value without derivative, with patterns that bind no names (`0 => ..`, `Mode::Fast => ..`, `_ => ..`), or write it as `if` / `else if`",
-                        )
-                    }
-                }
+                self.match_branch(m, want)
             }
             Expr::Macro(m) => {
                 self.reject(
@@ -691,11 +694,10 @@ impl Lowering<'_> {
                     "early `return` is not supported yet: make the value the function's final expression",
                 )
             }
-            Expr::Assign(a) => {
-                self.reject(
-                    a.eq_token.span(),
-                    "an assignment is not a value: assign in a statement of its own",
-                )
+            // An assignment is a value too, `()`: `Some(n) => total = x * n,`.
+            Expr::Assign(_) => {
+                self.expr_stmt(expr);
+                unit()
             }
             other => {
                 // What the fence rejected inside it is reported already.
@@ -746,7 +748,7 @@ impl Lowering<'_> {
     }
 
     /// `if cond { .. } else { .. }` with values that have a derivative: both
-    /// branches become regions of their own; the variables either assigns,
+    /// branches become arms of their own; the variables either assigns,
     /// and the `if`'s value, are merged into new variables after it.
     fn branch(&mut self, i: &syn::ExprIf, want: Option<&Ident>) -> Binding {
         if let Expr::Let(l) = &*i.cond {
@@ -755,93 +757,144 @@ impl Lowering<'_> {
         let cond_tokens = self.resolve(&i.cond);
         let cond = self.push_step(None, Op::Const(cond_tokens), None, i.if_token.span());
         let before = self.scopes.clone();
-        let (then_block, then_value, then_scopes) = self.region(|this| this.block(&i.then_branch));
+        let mut arms = vec![self.region(|this| this.block(&i.then_branch))];
         self.scopes = before.clone();
-        let (else_block, else_value, else_scopes) = match &i.else_branch {
+        arms.push(match &i.else_branch {
             Some((_, e)) => {
                 let e = e.clone();
                 self.region(move |this| this.expr(&e, None))
             }
-            None => (
-                Block::default(),
-                Binding::Value(Value::Const(quote!(())).operand()),
-                before.clone(),
-            ),
-        };
+            None => (Block::default(), unit(), before.clone()),
+        });
         self.scopes = before;
-        // The outputs: the value, then every outer name a branch rebinds.
-        let mut outs: Vec<(Option<String>, Binding, Binding)> =
-            vec![(None, then_value, else_value)];
+        self.merge(Head::If(cond), arms, want, i.if_token.span())
+    }
+
+    /// `match` on a value without derivative, with arms whose values have
+    /// one: the names its patterns bind are constants.
+    fn match_branch(&mut self, m: &syn::ExprMatch, want: Option<&Ident>) -> Binding {
+        if !self.carries_no_derivative(&m.expr) {
+            return self.reject(
+                m.expr.span(),
+                "a `match` chooses its arm by a value without derivative (an integer, an enum, a `bool`, a tuple of those): compare a value with a derivative in `if` / `else if` instead",
+            );
+        }
+        let tokens = self.resolve(&m.expr);
+        let scrutinee = self.push_step(None, Op::Const(tokens), None, m.match_token.span());
+        let before = self.scopes.clone();
+        let (mut patterns, mut arms) = (Vec::new(), Vec::new());
+        for arm in &m.arms {
+            self.scopes = before.clone();
+            self.scopes.push(HashMap::new());
+            let pat = self.bind_constant_pattern(&arm.pat);
+            let guard = arm.guard.as_ref().map(|(if_token, guard)| {
+                let guard = self.resolve(guard);
+                quote!(#if_token #guard)
+            });
+            patterns.push(quote!(#pat #guard));
+            let body = arm.body.clone();
+            arms.push(self.region(move |this| this.expr(&body, None)));
+        }
+        self.scopes = before;
+        self.merge(
+            Head::Match {
+                scrutinee,
+                patterns,
+            },
+            arms,
+            want,
+            m.match_token.span(),
+        )
+    }
+
+    /// The arms of a branch, lowered, merged into one branch: its value and
+    /// every outer name an arm rebinds become variables defined after it.
+    fn merge(
+        &mut self,
+        head: Head,
+        arms: Vec<(Block, Binding, Scopes)>,
+        want: Option<&Ident>,
+        span: Span,
+    ) -> Binding {
         let mut names: Vec<String> = Vec::new();
         for (depth, scope) in self.scopes.iter().enumerate() {
-            for name in scope.keys() {
-                let changed = |scopes: &Vec<HashMap<String, Binding>>| {
+            for (name, binding) in scope {
+                let now = self.binding_tokens(binding).to_string();
+                let changed = arms.iter().any(|(_, _, scopes)| {
                     scopes
                         .get(depth)
                         .and_then(|s| s.get(name))
                         .map(|b| self.binding_tokens(b).to_string())
-                        != Some(self.binding_tokens(&scope[name]).to_string())
-                };
-                if (changed(&then_scopes) || changed(&else_scopes)) && !names.contains(name) {
+                        != Some(now.clone())
+                });
+                if changed && !names.contains(name) {
                     names.push(name.clone());
                 }
             }
         }
         names.sort();
+        let find = |scopes: &Scopes, name: &str| {
+            scopes
+                .iter()
+                .rev()
+                .find_map(|s| s.get(name))
+                .cloned()
+                .unwrap_or_else(poison)
+        };
+        // The outputs: the value, then every outer name an arm rebinds.
+        let mut outs: Vec<(Option<&String>, Vec<Binding>)> =
+            vec![(None, arms.iter().map(|(_, value, _)| value.clone()).collect())];
         for name in &names {
-            let find = |scopes: &Vec<HashMap<String, Binding>>| {
-                scopes
-                    .iter()
-                    .rev()
-                    .find_map(|s| s.get(name))
-                    .cloned()
-                    .unwrap_or_else(poison)
-            };
-            outs.push((Some(name.clone()), find(&then_scopes), find(&else_scopes)));
+            let values = arms.iter().map(|(_, _, scopes)| find(scopes, name)).collect();
+            outs.push((Some(name), values));
         }
-        let (mut then_results, mut else_results, mut out_vars) =
-            (Vec::new(), Vec::new(), Vec::new());
-        let mut value = poison();
-        for (k, (name, t, e)) in outs.into_iter().enumerate() {
-            let (Binding::Value(t), Binding::Value(e)) = (t, e) else {
-                return self.reject(i.if_token.span(), "an `if` whose branches give tuples is not supported yet: give each element its own variable");
+        let mut results = vec![Vec::new(); arms.len()];
+        let mut out_vars = Vec::new();
+        let mut value = unit();
+        for (k, (name, values)) in outs.into_iter().enumerate() {
+            let values: Option<Vec<Operand>> = values
+                .into_iter()
+                .map(|b| match b {
+                    Binding::Value(o) => Some(o),
+                    Binding::Tuple(_) => None,
+                })
+                .collect();
+            let Some(values) = values else {
+                return self.reject(span, "a branch whose arms give tuples is not supported yet: give each element its own variable");
             };
-            let unit = |o: &Operand| matches!(&o.value, Value::Const(c) if c.to_string() == "()");
-            if k == 0 && unit(&t) && unit(&e) {
+            let is_unit = |o: &Operand| matches!(&o.value, Value::Const(c) if c.to_string() == "()");
+            if k == 0 && values.iter().all(is_unit) {
                 continue;
             }
-            let varied = self.value_varied(&t.value) || self.value_varied(&e.value);
-            let var_name = match &name {
-                Some(n) => self.names.user(&Ident::new(n, i.if_token.span())),
-                None => match want {
-                    Some(w) => self.names.user(w),
-                    None => self.names.temp(i.if_token.span()),
-                },
+            let varied = values.iter().any(|o| self.value_varied(&o.value));
+            let var_name = match (name, want) {
+                (Some(n), _) => self.names.user(&Ident::new(n, span)),
+                (None, Some(w)) => self.names.user(w),
+                (None, None) => self.names.temp(span),
             };
             let out = self.new_var(var_name, varied);
-            match &name {
+            match name {
                 Some(n) => self.rebind(
-                    &Ident::new(n, i.if_token.span()),
+                    &Ident::new(n, span),
                     Binding::Value(Value::Var(out).operand()),
                 ),
                 None => value = Binding::Value(Value::Var(out).operand()),
             }
-            then_results.push(t.value);
-            else_results.push(e.value);
+            for (arm_results, o) in results.iter_mut().zip(values) {
+                arm_results.push(o.value);
+            }
             out_vars.push(out);
         }
-        self.block.stmts.push(Stmt::If(Box::new(crate::ir::If {
-            cond,
-            then: crate::ir::Region {
-                block: then_block,
-                results: then_results,
-            },
-            els: crate::ir::Region {
-                block: else_block,
-                results: else_results,
-            },
+        let arms = arms
+            .into_iter()
+            .zip(results)
+            .map(|((block, _, _), results)| Region { block, results })
+            .collect();
+        self.block.stmts.push(Stmt::Branch(Box::new(Branch {
+            head,
+            arms,
             outs: out_vars,
-            span: i.if_token.span(),
+            span,
         })));
         value
     }
@@ -978,21 +1031,18 @@ impl Lowering<'_> {
             pat,
             iter,
             cond,
-            body: crate::ir::Region { block, results },
+            body: Region { block, results },
             phis,
             inits,
             outs,
             span,
         })));
-        Binding::Value(Value::Const(quote!(())).operand())
+        unit()
     }
 
     /// Lowers what `f` lowers into a block of its own; returns the block,
     /// the value, and the bindings as they stand at its end.
-    fn region(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> Binding,
-    ) -> (Block, Binding, Vec<HashMap<String, Binding>>) {
+    fn region(&mut self, f: impl FnOnce(&mut Self) -> Binding) -> (Block, Binding, Scopes) {
         let outer = std::mem::take(&mut self.block);
         let value = f(self);
         let block = std::mem::replace(&mut self.block, outer);
@@ -1583,71 +1633,6 @@ fn ends_in_return(block: &syn::Block) -> bool {
     matches!(block.stmts.last(), Some(SynStmt::Expr(Expr::Return(_), _)))
 }
 
-/// A `match` as the `if` / `else if` chain it means: each arm's test is
-/// `matches!(scrutinee, PAT)` (and its guard); the last arm is the `else`
-/// (the match is exhaustive). `None` when a pattern binds a name.
-fn match_as_if(m: &syn::ExprMatch) -> Option<syn::ExprIf> {
-    struct Binds(bool);
-    impl<'ast> Visit<'ast> for Binds {
-        fn visit_pat_ident(&mut self, _: &'ast syn::PatIdent) {
-            self.0 = true;
-        }
-    }
-    let scrutinee = &m.expr;
-    let mut chain: Option<Expr> = None;
-    for (k, arm) in m.arms.iter().enumerate().rev() {
-        // A name for the whole value (`n if n > 10 => ..`) is bound in the
-        // arm's body; names inside patterns are not supported.
-        let whole = match &arm.pat {
-            Pat::Ident(p) if p.subpat.is_none() && p.by_ref.is_none() => Some(p.ident.clone()),
-            _ => None,
-        };
-        let mut binds = Binds(false);
-        if whole.is_none() {
-            binds.visit_pat(&arm.pat);
-        }
-        if binds.0 {
-            return None;
-        }
-        let body = &arm.body;
-        let block: syn::Block = match &whole {
-            Some(name) => syn::parse_quote!({ let #name = #scrutinee; #body }),
-            None => syn::parse_quote!({ #body }),
-        };
-        chain = Some(match chain {
-            None if k + 1 == m.arms.len() => Expr::Block(syn::ExprBlock {
-                attrs: Vec::new(),
-                label: None,
-                block,
-            }),
-            None => return None,
-            Some(otherwise) => {
-                let pat = &arm.pat;
-                let test: Expr = match &arm.guard {
-                    Some((_, guard)) => {
-                        syn::parse_quote!(::core::matches!(#scrutinee, #pat if #guard))
-                    }
-                    None => syn::parse_quote!(::core::matches!(#scrutinee, #pat)),
-                };
-                Expr::If(syn::ExprIf {
-                    attrs: Vec::new(),
-                    if_token: syn::token::If {
-                        span: m.match_token.span,
-                    },
-                    cond: Box::new(test),
-                    then_branch: block,
-                    else_branch: Some((Default::default(), Box::new(otherwise))),
-                })
-            }
-        });
-    }
-    // A single arm is no choice: write its body alone.
-    match chain? {
-        Expr::If(first) => Some(first),
-        _ => None,
-    }
-}
-
 /// What a loop runs over: a pattern and what it iterates, or a condition.
 enum LoopHead<'a> {
     For(&'a Pat, TokenStream),
@@ -1781,7 +1766,20 @@ struct PatternBinder<'l, 'a> {
 }
 
 impl VisitMut for PatternBinder<'_, '_> {
+    fn visit_field_pat_mut(&mut self, field: &mut syn::FieldPat) {
+        // `Factor { k }` names the field and the binding at once: spell it
+        // out, since the binding is renamed.
+        field.colon_token.get_or_insert_with(Default::default);
+        syn::visit_mut::visit_field_pat_mut(self, field);
+    }
+
     fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {
+        // `None`, `MAX`: a unit variant or a constant, not a new name (the
+        // case of a name is how Rust code tells them apart).
+        let variant = p.ident.to_string().starts_with(|c: char| c.is_uppercase());
+        if variant && p.subpat.is_none() && p.by_ref.is_none() && p.mutability.is_none() {
+            return;
+        }
         let name = self.lowering.names.user(&p.ident);
         let var = self.lowering.new_var(name.clone(), false);
         self.lowering
