@@ -196,7 +196,7 @@ fn scaled(x: f64, w: f64, scale: Scale, repeat: Option<usize>) -> f64 {
                 total = total * w + k;
             }
         }
-        (Some(times), _) => total = total * times as f64,
+        (Some(times), _) => total *= times as f64,
         (None, _) => {}
     }
     total

@@ -3,7 +3,7 @@
 use proc_macro2::Span;
 
 /// The errors of one expansion.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Errors {
     all: Option<syn::Error>,
 }

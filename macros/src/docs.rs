@@ -103,10 +103,7 @@ fn forward_lines(func: &Func, block: &Block, pad: &str, forward: &mut Vec<String
             Stmt::Step(step) => step,
             Stmt::Verbatim(_) => continue,
             Stmt::Loop(lp) => {
-                match &lp.cond {
-                    Some(cond) => forward.push(format!("{pad}while {cond}:")),
-                    None => forward.push(format!("{pad}for {} in {}:", lp.pat, lp.iter)),
-                }
+                forward.push(format!("{pad}{}:", loop_head(&lp.head)));
                 let inner = format!("{pad}    ");
                 for (phi, init) in lp.phis.iter().zip(&lp.inits) {
                     forward.push(format!(
@@ -121,6 +118,12 @@ fn forward_lines(func: &Func, block: &Block, pad: &str, forward: &mut Vec<String
                         "{inner}{} = {} (into the next pass)",
                         func.vars[phi.0].name,
                         value_text(func, result)
+                    ));
+                }
+                if let Some(exit) = &lp.exit {
+                    forward.push(format!(
+                        "{inner}leave the loop if {}",
+                        value_text(func, exit)
                     ));
                 }
                 for (out, phi) in lp.outs.iter().zip(&lp.phis) {
@@ -195,12 +198,24 @@ fn forward_lines(func: &Func, block: &Block, pad: &str, forward: &mut Vec<String
     }
 }
 
+/// The line that opens a loop: `for k in 0..n`, `while c`, `loop`.
+fn loop_head(head: &crate::ir::LoopHead) -> String {
+    match head {
+        crate::ir::LoopHead::For { pat, iter } => format!("for {pat} in {iter}"),
+        crate::ir::LoopHead::While(cond) => format!("while {cond}"),
+        crate::ir::LoopHead::Loop => "loop".to_string(),
+    }
+}
+
 /// The line that opens each arm of a branch: `if c:` and `else:`, or
 /// `match s, PAT:` for each arm of a `match`.
 fn arm_heads(func: &Func, branch: &crate::ir::Branch) -> Vec<String> {
     match &branch.head {
         crate::ir::Head::If(cond) => {
-            vec![format!("if {}:", func.vars[cond.0].name), "else:".to_string()]
+            vec![
+                format!("if {}:", func.vars[cond.0].name),
+                "else:".to_string(),
+            ]
         }
         crate::ir::Head::Match {
             scrutinee,
@@ -229,10 +244,7 @@ fn reverse_lines(
                 if !lp.outs.iter().any(|o| analysis.useful[o.0]) {
                     continue;
                 }
-                out.push(format!(
-                    "{pad}for {} in {}, last pass first:",
-                    lp.pat, lp.iter
-                ));
+                out.push(format!("{pad}{}, last pass first:", loop_head(&lp.head)));
                 let mut lines = Vec::new();
                 for (phi, result) in lp.phis.iter().zip(&lp.body.results) {
                     if analysis.useful[phi.0] {

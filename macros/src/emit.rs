@@ -488,7 +488,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     entry_point(
         shared,
         &doc,
-        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, unused_assignments, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone, clippy::neg_cmp_op_on_partial_ord)]),
+        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, unused_assignments, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone, clippy::neg_cmp_op_on_partial_ord, clippy::nonminimal_bool)]),
         quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #keep #where_clause),
         quote!({
             use ::gradgen::__private as #gg;
@@ -1023,7 +1023,7 @@ impl Body<'_> {
     /// each iteration's inputs (the loop variable, the carried values) on a
     /// stack for the backward sweep.
     fn forward_loop(&mut self, lp: &crate::ir::Loop) -> TokenStream {
-        let (pat, iter, span) = (&lp.pat, &lp.iter, lp.span);
+        let span = lp.span;
         let item = self.names.fresh("item", span);
         let stack = self.names.fresh("stack", span);
         self.stacks
@@ -1040,9 +1040,33 @@ impl Body<'_> {
             .iter()
             .map(|v| self.value_tokens(v))
             .collect();
-        if let Some(cond) = &lp.cond {
+        // A `break` reached in this pass leaves after it.
+        let exit = lp.exit.as_ref().map(|e| {
+            let e = self.value_tokens(e);
+            quote_spanned!(span=> if #e { break; })
+        });
+        let pass = quote_spanned! {span=>
+            #body
+            #(#outs = #results;)*
+            #exit
+        };
+        match &lp.head {
+            crate::ir::LoopHead::For { pat, iter } => {
+                // The trip count is known up front for ranges and slices: reserve it.
+                quote_spanned! {span=>
+                    #(let mut #outs = #inits;)*
+                    let #item = ::core::iter::IntoIterator::into_iter(#iter);
+                    let mut #stack = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&#item).0);
+                    for #item in #item {
+                        let #pat = ::core::clone::Clone::clone(&#item);
+                        #(let #phis = #outs;)*
+                        #stack.push((#item, #(::core::clone::Clone::clone(&#phis)),*));
+                        #pass
+                    }
+                }
+            }
             // `while`: the condition reads the carried values of this pass.
-            return quote_spanned! {span=>
+            crate::ir::LoopHead::While(cond) => quote_spanned! {span=>
                 #(let mut #outs = #inits;)*
                 let mut #stack = ::std::vec::Vec::new();
                 loop {
@@ -1052,23 +1076,18 @@ impl Body<'_> {
                         break;
                     }
                     #stack.push(((), #(::core::clone::Clone::clone(&#phis)),*));
-                    #body
-                    #(#outs = #results;)*
+                    #pass
                 }
-            };
-        }
-        // The trip count is known up front for ranges and slices: reserve it.
-        quote_spanned! {span=>
-            #(let mut #outs = #inits;)*
-            let #item = ::core::iter::IntoIterator::into_iter(#iter);
-            let mut #stack = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&#item).0);
-            for #item in #item {
-                let #pat = ::core::clone::Clone::clone(&#item);
-                #(let #phis = #outs;)*
-                #stack.push((#item, #(::core::clone::Clone::clone(&#phis)),*));
-                #body
-                #(#outs = #results;)*
-            }
+            },
+            crate::ir::LoopHead::Loop => quote_spanned! {span=>
+                #(let mut #outs = #inits;)*
+                let mut #stack = ::std::vec::Vec::new();
+                loop {
+                    #(let #phis = #outs;)*
+                    #stack.push(((), #(::core::clone::Clone::clone(&#phis)),*));
+                    #pass
+                }
+            },
         }
     }
 
@@ -1089,7 +1108,10 @@ impl Body<'_> {
             Some((_, stack, item)) => (stack.clone(), item.clone()),
             None => return TokenStream::new(),
         };
-        let pat = &lp.pat;
+        let bind_item = match &lp.head {
+            crate::ir::LoopHead::For { pat, .. } => quote!(let #pat = #item;),
+            _ => TokenStream::new(),
+        };
         // Adjoints of what the body reads from outside.
         let mut accumulators = TokenStream::new();
         for v in outer_vars(&lp.body) {
@@ -1099,9 +1121,14 @@ impl Body<'_> {
                 accumulators.extend(quote!(let mut #d = #gg::zero_like(&#x);));
             }
         }
-        // The adjoint of each carried value after the current pass.
+        // The adjoint of each carried value with a derivative, after the
+        // current pass.
         let mut carried = Vec::new();
         for (phi, out) in lp.phis.iter().zip(&lp.outs) {
+            if !self.func.vars[phi.0].varied {
+                carried.push(None);
+                continue;
+            }
             let d_carried = self
                 .names
                 .fresh(&format!("d_{}_next", self.var(*phi)), span);
@@ -1112,38 +1139,41 @@ impl Body<'_> {
                 quote!(#gg::zero_like(&#x))
             };
             accumulators.extend(quote!(let mut #d_carried = #start;));
-            carried.push(d_carried);
+            carried.push(Some(d_carried));
         }
         let phis: Vec<Ident> = lp.phis.iter().map(|v| self.var(*v).clone()).collect();
         let mut pass = TokenStream::new();
-        for phi in &lp.phis {
-            self.seen[phi.0] = true;
-            let (d, x) = (self.adjoint(*phi), self.var(*phi).clone());
-            pass.extend(quote!(let mut #d = #gg::zero_like(&#x);));
+        let mut hand_on = TokenStream::new();
+        for (phi, d_carried) in lp.phis.iter().zip(&carried) {
+            if let Some(d_carried) = d_carried {
+                self.seen[phi.0] = true;
+                let (d, x) = (self.adjoint(*phi), self.var(*phi).clone());
+                pass.extend(quote!(let mut #d = #gg::zero_like(&#x);));
+                hand_on.extend(quote!(#d_carried = #d;));
+            }
         }
         // Body variables are bound afresh in every pass.
         let inner = inner_vars(&lp.body.block);
         inner.iter().for_each(|v| self.seen[v.0] = false);
         pass.extend(self.forward_block(&lp.body.block));
         for ((result, d_carried), phi) in lp.body.results.iter().zip(&carried).zip(&lp.phis) {
-            if self.analysis.useful[phi.0] {
+            if let (Some(d_carried), true) = (d_carried, self.analysis.useful[phi.0]) {
                 pass.extend(self.contribute(result, d_carried.to_token_stream()));
             }
         }
         pass.extend(self.reverse_block(&lp.body.block));
-        let d_phis: Vec<Ident> = lp.phis.iter().map(|v| self.adjoint(*v)).collect();
         let mut after = TokenStream::new();
         for ((init, d_carried), phi) in lp.inits.iter().zip(&carried).zip(&lp.phis) {
-            if self.analysis.useful[phi.0] {
+            if let (Some(d_carried), true) = (d_carried, self.analysis.useful[phi.0]) {
                 after.extend(self.contribute(init, d_carried.to_token_stream()));
             }
         }
         quote_spanned! {span=>
             #accumulators
             while let ::core::option::Option::Some((#item, #(#phis),*)) = #stack.pop() {
-                let #pat = #item;
+                #bind_item
                 #pass
-                #(#carried = #d_phis;)*
+                #hand_on
             }
             #after
         }

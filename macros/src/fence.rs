@@ -18,7 +18,7 @@ struct Fence<'a> {
     errors: &'a mut Errors,
 }
 
-const LOOPS: &str = "is not supported yet: loop with `for k in 0..n` or `while cond`";
+const LABELS: &str = "`break` and `continue` with a label are not supported: leave one loop at a time, with a variable the outer loop tests";
 
 impl<'ast> Visit<'ast> for Fence<'_> {
     fn visit_expr(&mut self, expr: &'ast Expr) {
@@ -31,10 +31,11 @@ impl<'ast> Visit<'ast> for Fence<'_> {
             ),
             Expr::Async(_) => Some("`async` blocks cannot be differentiated: compute the value synchronously".to_string()),
             Expr::Await(_) => Some("`.await` cannot be differentiated: await the value before calling the function".to_string()),
-            Expr::Loop(_) => Some(format!("a `loop` {LOOPS}")),
-            Expr::Break(_) | Expr::Continue(_) => {
-                Some("`break` and `continue` are not supported yet: put the rest of the body under an `if`, or loop on a condition with `while`".to_string())
-            }
+            Expr::Break(b) if b.label.is_some() => Some(LABELS.to_string()),
+            Expr::Continue(c) if c.label.is_some() => Some(LABELS.to_string()),
+            Expr::Break(b) if b.expr.is_some() => Some(
+                "`break` with a value is not supported: assign the value to a variable declared before the loop, then `break`".to_string(),
+            ),
             Expr::Try(_) => Some(
                 "the `?` operator is not supported yet: unwrap the value before the differentiable computation".to_string(),
             ),

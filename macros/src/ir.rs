@@ -71,14 +71,12 @@ pub enum Stmt {
 /// the carried variables) on a stack; the reverse sweep pops them and runs
 /// each iteration again with its own backward pass, last first.
 pub struct Loop {
-    /// The loop's pattern, names resolved (a constant).
-    pub pat: TokenStream,
-    /// What it iterates over (a constant).
-    pub iter: TokenStream,
-    /// For a `while` loop, its condition (on the carried values, a constant).
-    pub cond: Option<TokenStream>,
+    pub head: LoopHead,
     /// The body; its results are the carried variables at its end.
     pub body: Region,
+    /// Whether the pass that just ran leaves the loop (a `break` was
+    /// reached), a value without derivative computed by the body.
+    pub exit: Option<Value>,
     /// The carried variables at the start of an iteration.
     pub phis: Vec<VarId>,
     /// Their values before the loop.
@@ -86,6 +84,17 @@ pub struct Loop {
     /// Their values after it.
     pub outs: Vec<VarId>,
     pub span: Span,
+}
+
+/// How a loop goes on to its next pass.
+pub enum LoopHead {
+    /// `for pat in iter`: the pattern, names resolved, and what it iterates
+    /// over (both constants).
+    For { pat: TokenStream, iter: TokenStream },
+    /// `while cond`, on the carried values (a constant).
+    While(TokenStream),
+    /// `loop`, left by `break` only.
+    Loop,
 }
 
 /// A choice between arms. The forward sweep runs the arm taken; the

@@ -16,6 +16,7 @@ mod emit;
 mod expand;
 mod fence;
 mod ir;
+mod jumps;
 mod lower;
 mod naming;
 mod parameters;
@@ -52,16 +53,20 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   tuples, literals, constants, `as` casts of constants, a final expression
 ///   or `return`;
 /// - `if` / `else if` / `else` on any condition and `match` on a value
-///   without derivative (patterns that bind no names, or one name for the
-///   whole value), as statements (assigning variables) and as expressions:
-///   the branch taken is differentiated (the backward pass runs it again,
-///   with its own backward pass); `return` from such a branch at the top of
-///   the body;
+///   without derivative (an integer, an enum, a `bool`, a tuple of those;
+///   patterns may bind names, guards may test anything), as statements
+///   (assigning variables) and as expressions: the arm taken is
+///   differentiated (the backward pass runs it again, with its own backward
+///   pass);
 /// - `for` over constants (`for k in 0..w.len()`) or over the elements of an
-///   argument (`for layer in &p.layers`), and `while cond`, with values
-///   carried from one iteration to the next: the forward pass keeps each
-///   iteration's inputs, the backward pass runs the iterations again, last
-///   first (`break`, `continue` and `loop` are not supported yet);
+///   argument (`for layer in &p.layers`), `while cond` and `loop`, with
+///   values carried from one iteration to the next: the forward pass keeps
+///   each iteration's inputs, the backward pass runs the iterations again,
+///   last first;
+/// - `break` and `continue` (of the innermost loop, without a label or a
+///   value), and `return` from anywhere: inside branches, `match` arms and
+///   loops (a value returned from inside a loop starts, before the loop, as
+///   the result type's `Default`);
 /// - `+ - * /` and unary `-`, on scalars and on arrays (with broadcasting);
 /// - methods with a derivative rule, in method form (`x.sin()`) or path form
 ///   (`f64::sin(x)`): `sin cos tan asin acos atan atan2 sinh cosh tanh asinh

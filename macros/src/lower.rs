@@ -22,6 +22,7 @@ use crate::ir::{
     BinOp, Binding, Block, Branch, CallForm, Func, Head, Op, Operand, Param, Place, Region, Step,
     Stmt, Value, VarId, VarInfo,
 };
+use crate::jumps::{self, Jumps};
 use crate::naming::Names;
 use crate::parse::{Signature, is_integer_type};
 use crate::rules::{self, Rule};
@@ -46,6 +47,7 @@ pub fn lower(
             .type_params()
             .map(|p| p.ident.to_string())
             .collect(),
+        ret: sig.ret.clone(),
     };
     let mut params = Vec::new();
     for (i, arg) in sig.args.iter().enumerate() {
@@ -61,8 +63,7 @@ pub fn lower(
             active: arg.active,
         });
     }
-    let body = early_returns(body);
-    let result = lowering.block(&body);
+    let result = lowering.block(body);
     Func {
         params,
         vars: lowering.vars,
@@ -81,6 +82,8 @@ struct Lowering<'a> {
     params_active: Vec<bool>,
     param_names: Vec<Ident>,
     type_params: Vec<String>,
+    /// The result type, for a value returned from inside a loop.
+    ret: syn::Type,
 }
 
 /// What each name of the user's is bound to, innermost scope last.
@@ -202,13 +205,15 @@ impl Lowering<'_> {
     // ----- constants -----------------------------------------------------
 
     /// Whether `expr` mentions a name bound to a value with a derivative.
+    /// A jump out of `expr`, and the rest of a block moved into it, count
+    /// as such: what they leave or read is lowered with them.
     fn mentions_varied(&self, expr: &Expr) -> bool {
         let mut finder = Mentions {
             lowering: self,
             found: false,
         };
         finder.visit_expr(expr);
-        finder.found
+        finder.found || jumps::jumps_in_expr(expr).any()
     }
 
     fn mentions_varied_tokens(&self, tokens: &TokenStream) -> bool {
@@ -257,42 +262,129 @@ impl Lowering<'_> {
     /// Lowers a block, returning the value of its final expression.
     fn block(&mut self, block: &syn::Block) -> Binding {
         self.scopes.push(HashMap::new());
-        let mut result = unit();
-        let mut returned = false;
-        let count = block.stmts.len();
-        for (i, stmt) in block.stmts.iter().enumerate() {
-            if returned {
-                self.errors
-                    .push(stmt.span(), "unreachable code after `return`: remove it");
-                break;
+        let result = self.stmts(block.stmts.clone());
+        self.scopes.pop();
+        result
+    }
+
+    /// Lowers statements in the innermost scope, returning the value of the
+    /// last. A statement that may jump takes the rest with it (see
+    /// [`jumps`]); a jump ends the statements.
+    fn stmts(&mut self, mut stmts: Vec<SynStmt>) -> Binding {
+        let mut i = 0;
+        while i < stmts.len() {
+            let stmt = &stmts[i];
+            let last = i + 1 == stmts.len();
+            let jumps = jumps::jumps_in(stmt);
+            // A loop that returns: the loop leaves with a code, and what
+            // follows returns the value that code stands for.
+            if jumps.returns_from_loop
+                && let SynStmt::Expr(lp @ (Expr::ForLoop(_) | Expr::While(_) | Expr::Loop(_)), _) =
+                    stmt
+            {
+                let span = expr_span(lp);
+                let value = Ident::new(jumps::RETURN_VALUE, span);
+                let returned = Ident::new(jumps::RETURNED, span);
+                let ret = &self.ret;
+                let lp = jumps::hoist_returns(lp, &value, &returned);
+                if jumps::jumps_in_expr(&lp).returns_from_loop {
+                    self.errors.push(
+                        span,
+                        "a `return` in what a loop iterates over or tests is not supported: compute it before the loop",
+                    );
+                    i += 1;
+                    continue;
+                }
+                let spliced: Vec<SynStmt> = vec![
+                    syn::parse_quote!(let mut #value: #ret = ::core::default::Default::default();),
+                    syn::parse_quote!(let mut #returned = false;),
+                    SynStmt::Expr(lp, Some(Default::default())),
+                    syn::parse_quote!(if #returned { return #value; }),
+                ];
+                stmts.splice(i..=i, spliced);
+                continue;
             }
-            let last = i + 1 == count;
             match stmt {
+                SynStmt::Expr(Expr::Return(r), _) => {
+                    let value = match &r.expr {
+                        Some(e) => self.expr(e, None),
+                        None => unit(),
+                    };
+                    self.unreachable(&stmts[i + 1..], "return");
+                    return value;
+                }
+                SynStmt::Expr(Expr::Continue(_), _) => {
+                    self.unreachable(&stmts[i + 1..], "continue");
+                    return unit();
+                }
+                SynStmt::Expr(Expr::Break(b), _) => {
+                    let flag = Ident::new(jumps::BREAK_FLAG, b.break_token.span());
+                    if self.lookup(jumps::BREAK_FLAG).is_some() {
+                        self.rebind(&flag, Binding::Value(Value::Const(quote!(true)).operand()));
+                    }
+                    self.unreachable(&stmts[i + 1..], "break");
+                    return unit();
+                }
+                _ if jumps.any() => return self.jumping(stmt, stmts[i + 1..].to_vec(), jumps),
                 SynStmt::Local(local) => self.local(local),
                 SynStmt::Item(item) => self
                     .block
                     .stmts
                     .push(Stmt::Verbatim(item.to_token_stream())),
                 SynStmt::Macro(m) => self.macro_stmt(&m.mac, m.to_token_stream()),
-                SynStmt::Expr(Expr::Return(r), _) => {
-                    if self.scopes.len() > 2 {
-                        self.errors.push(
-                            r.return_token.span(),
-                            "`return` from inside a nested block is not supported yet: make the block's value the function's final expression",
-                        );
-                    }
-                    result = match &r.expr {
-                        Some(e) => self.expr(e, None),
-                        None => poison(),
-                    };
-                    returned = true;
-                }
-                SynStmt::Expr(expr, None) if last => result = self.expr(expr, None),
+                SynStmt::Expr(expr, None) if last => return self.expr(expr, None),
                 SynStmt::Expr(expr, _) => self.expr_stmt(expr),
             }
+            i += 1;
         }
-        self.scopes.pop();
-        result
+        unit()
+    }
+
+    /// A statement that may jump, and the `rest` of its block: the rest
+    /// moves into each arm of the statement, which then ends the block.
+    fn jumping(&mut self, stmt: &SynStmt, rest: Vec<SynStmt>, jumps: Jumps) -> Binding {
+        let what = if jumps.returns {
+            "`return`"
+        } else {
+            "`break` or `continue`"
+        };
+        let SynStmt::Expr(expr, _) = stmt else {
+            return self.reject(
+                stmt.span(),
+                format!("{what} inside a `let` is not supported: decide with an `if` statement, and bind the value in each branch"),
+            );
+        };
+        let expr = if rest.is_empty() {
+            Some(expr.clone())
+        } else {
+            let span = rest.first().map_or_else(Span::call_site, |s| s.span());
+            let rest = jumps::continuation(self.scopes.len(), rest, span);
+            jumps::append_to_arms(expr, &rest)
+        };
+        match expr {
+            Some(expr) => self.expr(&expr, None),
+            None => self.reject(
+                expr_span(match stmt {
+                    SynStmt::Expr(e, _) => e,
+                    _ => unreachable!(),
+                }),
+                format!("{what} inside an expression is not supported here: jump from an `if`, `match` or block statement"),
+            ),
+        }
+    }
+
+    /// Reports statements after a jump, other than the rest of an outer
+    /// block that was moved here (which the jump skips, as it should).
+    fn unreachable(&mut self, after: &[SynStmt], jump: &str) {
+        let written = after.iter().find(|s| {
+            !matches!(s, SynStmt::Expr(Expr::Block(b), _) if jumps::continuation_depth(b.label.as_ref()).is_some())
+        });
+        if let Some(stmt) = written {
+            self.errors.push(
+                stmt.span(),
+                format!("unreachable code after `{jump}`: remove it"),
+            );
+        }
     }
 
     fn macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
@@ -643,6 +735,23 @@ impl Lowering<'_> {
             }
             Expr::Tuple(t) => Binding::Tuple(t.elems.iter().map(|e| self.expr(e, None)).collect()),
             Expr::Block(b) if b.label.is_none() => self.block(&b.block),
+            // The rest of an outer block, moved into an arm: its names are
+            // those of the scopes it was written in.
+            Expr::Block(b) if let Some(depth) = jumps::continuation_depth(b.label.as_ref()) => {
+                let hidden = self.scopes.split_off(depth.min(self.scopes.len()));
+                let value = self.block(&b.block);
+                self.scopes.extend(hidden);
+                value
+            }
+            Expr::Loop(l) => {
+                if l.label.is_some() {
+                    return self.reject(
+                        l.loop_token.span(),
+                        "labelled loops are not supported yet: remove the label",
+                    );
+                }
+                self.carry(LoopHead::Loop, &l.body, l.loop_token.span())
+            }
             Expr::Cast(c) => {
                 if is_integer_type(&c.ty) || self.carries_no_derivative(&c.expr) {
                     self.constant(expr)
@@ -842,10 +951,15 @@ impl Lowering<'_> {
                 .unwrap_or_else(poison)
         };
         // The outputs: the value, then every outer name an arm rebinds.
-        let mut outs: Vec<(Option<&String>, Vec<Binding>)> =
-            vec![(None, arms.iter().map(|(_, value, _)| value.clone()).collect())];
+        let mut outs: Vec<(Option<&String>, Vec<Binding>)> = vec![(
+            None,
+            arms.iter().map(|(_, value, _)| value.clone()).collect(),
+        )];
         for name in &names {
-            let values = arms.iter().map(|(_, _, scopes)| find(scopes, name)).collect();
+            let values = arms
+                .iter()
+                .map(|(_, _, scopes)| find(scopes, name))
+                .collect();
             outs.push((Some(name), values));
         }
         let mut results = vec![Vec::new(); arms.len()];
@@ -862,7 +976,8 @@ impl Lowering<'_> {
             let Some(values) = values else {
                 return self.reject(span, "a branch whose arms give tuples is not supported yet: give each element its own variable");
             };
-            let is_unit = |o: &Operand| matches!(&o.value, Value::Const(c) if c.to_string() == "()");
+            let is_unit =
+                |o: &Operand| matches!(&o.value, Value::Const(c) if c.to_string() == "()");
             if k == 0 && values.iter().all(is_unit) {
                 continue;
             }
@@ -960,37 +1075,74 @@ impl Lowering<'_> {
     /// A loop whose body carries the variables it assigns from one
     /// iteration to the next.
     fn carry(&mut self, head: LoopHead<'_>, body: &syn::Block, span: Span) -> Binding {
-        let f_body = body;
         // What the body assigns that lives outside it.
         let mut assigned = Vec::new();
-        collect_assigned(f_body, &mut assigned);
+        collect_assigned(body, &mut assigned);
         let carried: Vec<(String, Binding)> = assigned
             .into_iter()
             .filter_map(|name| self.lookup(&name).cloned().map(|b| (name, b)))
             .collect();
-        let body_varied = self.mentions_varied(&Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: f_body.clone(),
-        }));
+        // A carried value varies if it starts varied or the body makes it
+        // vary: lower the body again until no more values vary.
+        let mut varied: Vec<bool> = carried
+            .iter()
+            .map(|(_, b)| self.binding_varied(b))
+            .collect();
+        loop {
+            let saved = (
+                self.names.clone(),
+                self.errors.clone(),
+                self.vars.len(),
+                self.scopes.clone(),
+            );
+            let lowered = self.carry_pass(&head, body, span, &carried, &varied);
+            let Ok(lp) = lowered else {
+                return poison();
+            };
+            let now: Vec<bool> = lp
+                .body
+                .results
+                .iter()
+                .map(|r| self.value_varied(r))
+                .collect();
+            if now.iter().zip(&varied).all(|(n, v)| !n || *v) {
+                self.block.stmts.push(Stmt::Loop(Box::new(lp)));
+                return unit();
+            }
+            varied.iter_mut().zip(&now).for_each(|(v, n)| *v |= n);
+            (*self.names, *self.errors, self.scopes) = (saved.0, saved.1, saved.3);
+            self.vars.truncate(saved.2);
+        }
+    }
+
+    /// One lowering of a loop, with the carried values in `varied` varying.
+    fn carry_pass(
+        &mut self,
+        head: &LoopHead<'_>,
+        body: &syn::Block,
+        span: Span,
+        carried: &[(String, Binding)],
+        varied: &[bool],
+    ) -> Result<crate::ir::Loop, ()> {
         let before = self.scopes.clone();
         self.scopes.push(HashMap::new());
-        let (pat, iter) = match head {
-            LoopHead::For(pat, ref iter) => (
-                self.bind_constant_pattern(pat).to_token_stream(),
-                iter.clone(),
-            ),
-            LoopHead::While(_) => (quote!(_), TokenStream::new()),
+        let pat = match head {
+            LoopHead::For(pat, _) => self.bind_constant_pattern(pat).to_token_stream(),
+            LoopHead::While(_) | LoopHead::Loop => TokenStream::new(),
         };
+        // `break` sets this in the pass that reaches it.
+        let flag = Ident::new(jumps::BREAK_FLAG, span);
+        self.bind(&flag, Binding::Value(Value::Const(quote!(false)).operand()));
         let mut phis = Vec::new();
         let mut inits = Vec::new();
-        for (name, binding) in &carried {
+        for ((name, binding), varied) in carried.iter().zip(varied) {
             let Binding::Value(init) = binding else {
-                return self.reject(span, format!("`{name}` is a tuple carried through a loop, which is not supported yet: give each element its own variable"));
+                self.scopes = before;
+                self.reject(span, format!("`{name}` is a tuple carried through a loop, which is not supported yet: give each element its own variable"));
+                return Err(());
             };
-            let varied = body_varied || self.value_varied(&init.value);
             let phi_name = self.names.user(&Ident::new(name, span));
-            let phi = self.new_var(phi_name, varied);
+            let phi = self.new_var(phi_name, *varied);
             self.bind(
                 &Ident::new(name, span),
                 Binding::Value(Value::Var(phi).operand()),
@@ -998,24 +1150,38 @@ impl Lowering<'_> {
             phis.push(phi);
             inits.push(init.value.clone());
         }
-        let cond = match head {
-            LoopHead::While(cond) => Some(self.resolve(cond)),
-            LoopHead::For(..) => None,
+        // A `while` condition reads the carried values of the pass.
+        let head = match head {
+            LoopHead::For(_, iter) => crate::ir::LoopHead::For {
+                pat,
+                iter: iter.clone(),
+            },
+            LoopHead::While(cond) => crate::ir::LoopHead::While(self.resolve(cond)),
+            LoopHead::Loop => crate::ir::LoopHead::Loop,
         };
-        let (block, _, end) = self.region(|this| this.block(f_body));
+        let (block, _, end) = self.region(|this| this.block(body));
+        self.scopes = before;
         let mut results = Vec::new();
-        for (name, _) in &carried {
+        for (name, _) in carried {
             match end.iter().rev().find_map(|s| s.get(name)) {
                 Some(Binding::Value(o)) => results.push(o.value.clone()),
                 _ => {
-                    return self.reject(
+                    self.reject(
                         span,
                         format!("`{name}` changes shape in the loop, which is not supported"),
                     );
+                    return Err(());
                 }
             }
         }
-        self.scopes = before;
+        let exit = match end.iter().rev().find_map(|s| s.get(jumps::BREAK_FLAG)) {
+            Some(Binding::Value(Operand {
+                value: Value::Const(c),
+                ..
+            })) if c.to_string() == "false" => None,
+            Some(Binding::Value(o)) => Some(o.value.clone()),
+            _ => None,
+        };
         let mut outs = Vec::new();
         for ((name, _), phi) in carried.iter().zip(&phis) {
             let varied = self.vars[phi.0].varied;
@@ -1027,17 +1193,15 @@ impl Lowering<'_> {
             );
             outs.push(out);
         }
-        self.block.stmts.push(Stmt::Loop(Box::new(crate::ir::Loop {
-            pat,
-            iter,
-            cond,
+        Ok(crate::ir::Loop {
+            head,
             body: Region { block, results },
+            exit,
             phis,
             inits,
             outs,
             span,
-        })));
-        unit()
+        })
     }
 
     /// Lowers what `f` lowers into a block of its own; returns the block,
@@ -1586,57 +1750,11 @@ fn borrowed_container(expr: &Expr) -> Option<&Expr> {
     matches!(base, Expr::Path(_)).then_some(inner)
 }
 
-/// A body with early returns at its top level (`if c { ..; return a; }`
-/// followed by more statements) rewritten so each return is the value of a
-/// branch: `if c { ..; a } else { <the rest> }`.
-fn early_returns(block: &syn::Block) -> syn::Block {
-    let mut stmts = block.stmts.clone();
-    let position = stmts.iter().enumerate().position(|(i, stmt)| {
-        i + 1 < block.stmts.len()
-            && matches!(stmt, SynStmt::Expr(Expr::If(i), _) if i.else_branch.is_none() && ends_in_return(&i.then_branch))
-    });
-    let Some(at) = position else {
-        return block.clone();
-    };
-    let rest: Vec<SynStmt> = stmts.split_off(at + 1);
-    let Some(SynStmt::Expr(Expr::If(mut branch), _)) = stmts.pop() else {
-        return block.clone();
-    };
-    // The returned value becomes the branch's value.
-    if let Some(SynStmt::Expr(Expr::Return(r), _)) = branch.then_branch.stmts.pop() {
-        let value: Expr = match r.expr {
-            Some(e) => *e,
-            None => syn::parse_quote!(()),
-        };
-        branch.then_branch.stmts.push(SynStmt::Expr(value, None));
-    }
-    let otherwise = early_returns(&syn::Block {
-        brace_token: block.brace_token,
-        stmts: rest,
-    });
-    branch.else_branch = Some((
-        Default::default(),
-        Box::new(Expr::Block(syn::ExprBlock {
-            attrs: Vec::new(),
-            label: None,
-            block: otherwise,
-        })),
-    ));
-    stmts.push(SynStmt::Expr(Expr::If(branch), None));
-    syn::Block {
-        brace_token: block.brace_token,
-        stmts,
-    }
-}
-
-fn ends_in_return(block: &syn::Block) -> bool {
-    matches!(block.stmts.last(), Some(SynStmt::Expr(Expr::Return(_), _)))
-}
-
 /// What a loop runs over: a pattern and what it iterates, or a condition.
 enum LoopHead<'a> {
     For(&'a Pat, TokenStream),
     While(&'a Expr),
+    Loop,
 }
 
 /// The names a loop body assigns (`x = ..`, `x += ..`), in order, once each.
@@ -1714,6 +1832,10 @@ impl<'ast> Visit<'ast> for Mentions<'_, '_> {
     fn visit_macro(&mut self, m: &'ast syn::Macro) {
         self.found |= self.lowering.mentions_varied_tokens(&m.tokens);
     }
+    fn visit_expr_block(&mut self, b: &'ast syn::ExprBlock) {
+        self.found |= jumps::continuation_depth(b.label.as_ref()).is_some();
+        syn::visit::visit_expr_block(self, b);
+    }
     fn visit_item(&mut self, _: &'ast syn::Item) {}
 }
 
@@ -1769,8 +1891,9 @@ impl VisitMut for PatternBinder<'_, '_> {
     fn visit_field_pat_mut(&mut self, field: &mut syn::FieldPat) {
         // `Factor { k }` names the field and the binding at once: spell it
         // out, since the binding is renamed.
-        field.colon_token.get_or_insert_with(Default::default);
         syn::visit_mut::visit_field_pat_mut(self, field);
+        let same = matches!((&field.member, &*field.pat), (Member::Named(m), Pat::Ident(p)) if *m == p.ident && p.by_ref.is_none() && p.subpat.is_none());
+        field.colon_token = (!same).then(Default::default);
     }
 
     fn visit_pat_ident_mut(&mut self, p: &mut syn::PatIdent) {

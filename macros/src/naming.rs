@@ -10,6 +10,10 @@ use std::collections::HashSet;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use syn::Ident;
 
+/// The prefix of the names of variables the lowering introduces, which no
+/// user's name has.
+pub const HIDDEN: &str = "__gradgen_";
+
 /// The set of names in use, and a source of fresh ones.
 #[derive(Clone)]
 pub struct Names {
@@ -47,6 +51,11 @@ impl Names {
     /// binding, a suffixed one for every later binding of the same name.
     pub fn user(&mut self, name: &Ident) -> Ident {
         let s = name.to_string();
+        // A variable the lowering introduces (`__gradgen_returned`): a
+        // readable name, fresh against the user's.
+        if let Some(plain) = s.strip_prefix(HIDDEN) {
+            return self.fresh(plain, name.span());
+        }
         if self.bound.insert(s) {
             return name.clone();
         }
@@ -68,7 +77,13 @@ impl Names {
     /// The adjoint's name of `value`: `d_value`, fresh.
     pub fn adjoint(&mut self, value: &Ident) -> Ident {
         self.fresh(
-            &format!("d_{}", value.to_string().trim_start_matches("r#")),
+            &format!(
+                "d_{}",
+                value
+                    .to_string()
+                    .trim_start_matches("r#")
+                    .trim_start_matches('_')
+            ),
             value.span(),
         )
     }

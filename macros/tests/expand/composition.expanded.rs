@@ -18,7 +18,8 @@ struct square {}
     clippy::redundant_locals,
     clippy::clone_on_copy,
     clippy::redundant_clone,
-    clippy::neg_cmp_op_on_partial_ord
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::nonminimal_bool
 )]
 impl square {
     ///The composition entry point of [`square`](square): runs the forward pass and the backward pass for the adjoint `d_t0` of the result, adds the adjoint of every argument into its slot, and returns the value.
@@ -117,7 +118,8 @@ struct chain {}
     clippy::redundant_locals,
     clippy::clone_on_copy,
     clippy::redundant_clone,
-    clippy::neg_cmp_op_on_partial_ord
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::nonminimal_bool
 )]
 impl chain {
     ///The composition entry point of [`chain`](chain): runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.

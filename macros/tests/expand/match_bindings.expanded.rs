@@ -21,7 +21,8 @@ struct scaled {}
     clippy::redundant_locals,
     clippy::clone_on_copy,
     clippy::redundant_clone,
-    clippy::neg_cmp_op_on_partial_ord
+    clippy::neg_cmp_op_on_partial_ord,
+    clippy::nonminimal_bool
 )]
 impl scaled {
     ///The composition entry point of [`scaled`](scaled): runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.

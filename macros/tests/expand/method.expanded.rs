@@ -18,7 +18,8 @@ impl Layer {
         clippy::redundant_locals,
         clippy::clone_on_copy,
         clippy::redundant_clone,
-        clippy::neg_cmp_op_on_partial_ord
+        clippy::neg_cmp_op_on_partial_ord,
+        clippy::nonminimal_bool
     )]
     #[inline]
     fn __reverse_forward<K: ::gradgen::__private::Keep<Array1<f64>>>(
