@@ -119,7 +119,10 @@ fn step(func: &Func, step: &crate::ir::Step, a: &mut Analysis) {
         Op::Call { args, .. } => args.iter().for_each(|a| keep(&a.value)),
         Op::Join { parts, .. } => parts.iter().for_each(|a| keep(&a.value)),
         Op::MethodCall { args, .. } => args.iter().for_each(|a| keep(&a.value)),
-        Op::Const(_) | Op::Neg(_) | Op::Binary(..) => {}
+        // An element's adjoint lands in a container's adjoint, which starts
+        // as zeros shaped like the container.
+        Op::Index { base, .. } => keep(&base.value),
+        Op::Const(_) | Op::Neg(_) | Op::Binary(..) | Op::SetIndex { .. } | Op::Push { .. } => {}
     }
 }
 

@@ -153,6 +153,24 @@ fn forward_lines(func: &Func, block: &Block, pad: &str, forward: &mut Vec<String
         let rhs = match &step.op {
             Op::Const(tokens) => tokens.to_string(),
             Op::Neg(a) => format!("-{}", text(func, a)),
+            Op::Index { base, index } => format!("{}[{}]", text(func, base), compact(index)),
+            Op::SetIndex {
+                base,
+                index,
+                op,
+                value,
+            } => {
+                let op = op.map_or(String::new(), |op| op_char(op).to_string());
+                format!(
+                    "{} with [{}] {op}= {}",
+                    text(func, base),
+                    compact(index),
+                    text(func, value)
+                )
+            }
+            Op::Push { base, value } => {
+                format!("{} with {} pushed", text(func, base), text(func, value))
+            }
             Op::Binary(op, a, b) => format!("{} {} {}", text(func, a), op_char(*op), text(func, b)),
             Op::Call { path, args, .. } => format!(
                 "{}({})",
@@ -328,6 +346,47 @@ fn reverse_lines(
                     );
                     add_line(func, &arg.value, formula, seen, out);
                 }
+            }
+            Op::Index { base, index } => {
+                let index = compact(index);
+                if let Value::Var(v) = base.value
+                    && func.vars[v.0].varied
+                {
+                    seen[v.0] = true;
+                    let b = &func.vars[v.0].name;
+                    out.push(format!("d_{b}[{index}] += {d}"));
+                }
+            }
+            Op::SetIndex {
+                base,
+                index,
+                op,
+                value,
+            } => {
+                let index = compact(index);
+                let sign = if *op == Some(BinOp::Sub) { "-" } else { "" };
+                add_line(func, &value.value, format!("{sign}{d}[{index}]"), seen, out);
+                let rest = match op {
+                    None => format!("{d}, with [{index}] = 0 (overwritten)"),
+                    Some(_) => d.clone(),
+                };
+                add_line(func, &base.value, rest, seen, out);
+            }
+            Op::Push { base, value } => {
+                add_line(
+                    func,
+                    &value.value,
+                    format!("last element of {d}"),
+                    seen,
+                    out,
+                );
+                add_line(
+                    func,
+                    &base.value,
+                    format!("{d} without its last element"),
+                    seen,
+                    out,
+                );
             }
             Op::Join {
                 stack, axis, parts, ..

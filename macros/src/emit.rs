@@ -596,6 +596,18 @@ impl Body<'_> {
         }
     }
 
+    /// An operand that moves into a container: a copy of it where the
+    /// backward pass reads it later.
+    fn kept_or_moved(&self, o: &Operand) -> TokenStream {
+        match o.value {
+            Value::Var(v) if !o.borrowed && self.analysis.kept[v.0] => {
+                let x = self.var(v);
+                quote!(::core::clone::Clone::clone(&#x))
+            }
+            _ => self.operand_tokens(o),
+        }
+    }
+
     fn operand_tokens(&self, o: &Operand) -> TokenStream {
         let v = self.value_tokens(&o.value);
         if o.borrowed { quote!(&#v) } else { v }
@@ -715,6 +727,28 @@ impl Body<'_> {
             Op::Neg(a) => {
                 let a = self.operand_tokens(a);
                 quote_spanned!(span=> let #y = -#a;)
+            }
+            Op::Index { base, index } => {
+                let base = self.value_tokens(&base.value);
+                quote_spanned!(span=> let #y = ::core::clone::Clone::clone(&#base[#index]);)
+            }
+            Op::SetIndex {
+                base,
+                index,
+                op,
+                value,
+            } => {
+                let (base, value) = (self.kept_or_moved(base), self.kept_or_moved(value));
+                let assign = match op {
+                    Some(BinOp::Add) => quote!(+=),
+                    Some(BinOp::Sub) => quote!(-=),
+                    _ => quote!(=),
+                };
+                quote_spanned!(span=> let mut #y = #base; #y[#index] #assign #value;)
+            }
+            Op::Push { base, value } => {
+                let (base, value) = (self.kept_or_moved(base), self.kept_or_moved(value));
+                quote_spanned!(span=> let mut #y = #base; #y.push(#value);)
             }
             Op::Binary(op, op_a, op_b) => {
                 let (a, b) = (
@@ -1221,6 +1255,57 @@ impl Body<'_> {
         match &step.op {
             Op::Const(_) => TokenStream::new(),
             Op::Neg(a) => self.contribute(&a.value, quote_spanned!(span=> #gg::d_neg(#d_y))),
+            Op::Index { base, index } => {
+                // The element's adjoint lands in its place in the container's.
+                let Value::Var(v) = base.value else {
+                    return self.contribute(&base.value, d_y.to_token_stream());
+                };
+                if !self.func.vars[v.0].varied {
+                    return TokenStream::new();
+                }
+                let d = self.adjoint(v);
+                let mut out = TokenStream::new();
+                if !self.seen[v.0] {
+                    self.seen[v.0] = true;
+                    let x = self.var(v);
+                    out.extend(quote_spanned!(span=> let mut #d = #gg::zero_like(&#x);));
+                }
+                out.extend(quote_spanned!(span=> #gg::acc(&mut #d[#index], #d_y);));
+                out
+            }
+            Op::SetIndex {
+                base,
+                index,
+                op,
+                value,
+            } => {
+                // The written element's adjoint goes to the value; a plain
+                // `=` leaves nothing of it to the container before.
+                let rest = self.names.derived(&d_y, "rest");
+                let part = self.names.derived(&d_y, "element");
+                let element = match op {
+                    None => quote_spanned!(span=> ::core::mem::take(&mut #rest[#index])),
+                    Some(BinOp::Sub) => {
+                        quote_spanned!(span=> #gg::d_neg(::core::clone::Clone::clone(&#rest[#index])))
+                    }
+                    Some(_) => quote_spanned!(span=> ::core::clone::Clone::clone(&#rest[#index])),
+                };
+                let mut out = quote_spanned!(span=> let mut #rest = #d_y; let #part = #element;);
+                out.extend(self.contribute(&value.value, part.to_token_stream()));
+                out.extend(self.contribute(&base.value, rest.to_token_stream()));
+                out
+            }
+            Op::Push { base, value } => {
+                let rest = self.names.derived(&d_y, "rest");
+                let part = self.names.derived(&d_y, "element");
+                let mut out = quote_spanned!(span=>
+                    let mut #rest = #d_y;
+                    let #part = ::core::option::Option::unwrap(#rest.pop());
+                );
+                out.extend(self.contribute(&value.value, part.to_token_stream()));
+                out.extend(self.contribute(&base.value, rest.to_token_stream()));
+                out
+            }
             Op::Binary(op, a, b) => {
                 let tape = self
                     .tapes

@@ -179,6 +179,19 @@ pub enum Op {
         /// The receiver first, then the arguments.
         args: Vec<Operand>,
     },
+    /// `base[index]` of a container built in the body (a `Vec`, an array).
+    Index { base: Operand, index: TokenStream },
+    /// `base[index] = value` (or `+=`, `-=`): the container after the write.
+    /// The container before it moves in, unless the backward pass reads it.
+    SetIndex {
+        base: Operand,
+        index: TokenStream,
+        /// `+=` or `-=`, or `None` for `=`.
+        op: Option<BinOp>,
+        value: Operand,
+    },
+    /// `base.push(value)`: the `Vec` after the push.
+    Push { base: Operand, value: Operand },
     /// `concatenate(axis, &[a, b, ...])` or `stack(axis, &[a, b, ...])`.
     Join {
         /// `stack` rather than `concatenate`.
@@ -283,7 +296,10 @@ impl Op {
     pub fn operands(&self) -> Vec<(usize, &Operand)> {
         match self {
             Op::Const(_) => Vec::new(),
-            Op::Neg(a) => vec![(0, a)],
+            Op::Neg(a) | Op::Index { base: a, .. } => vec![(0, a)],
+            Op::SetIndex { base, value, .. } | Op::Push { base, value } => {
+                vec![(0, base), (1, value)]
+            }
             Op::Binary(_, a, b) => vec![(0, a), (1, b)],
             Op::Call { args, .. } => args.iter().enumerate().collect(),
             Op::Join { parts, .. } => parts.iter().enumerate().collect(),

@@ -82,6 +82,13 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   `#[differentiable]` methods (`self.hidden.forward(&x)`): on a method,
 ///   `&self` differentiates like any argument and its gradient is a `Self`;
 /// - reads of fields and elements of arguments (`p.beta[0]`, `w[k]`);
+/// - containers built in the body (`let mut v = vec![0.0; n];`,
+///   `Vec::new()`, `Array2::zeros(..)`): writes `v[i] = e`, `v[i] += e`
+///   (any compound operator), `a[[i, j]] = e`, `v.push(e)`, and reads `v[i]`,
+///   with `e` active: each written element's adjoint goes to `e`, and what `=`
+///   overwrote gets none. (Inside a loop, the container is one of the values
+///   kept per iteration, so filling a long one in a loop costs a copy per
+///   iteration.)
 /// - anything without a derivative: comparisons, integer arithmetic, shape
 ///   queries, `no_grad(x)`.
 ///

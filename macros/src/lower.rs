@@ -541,11 +541,31 @@ impl Lowering<'_> {
 
     fn expr_stmt(&mut self, expr: &Expr) {
         match expr {
+            Expr::Assign(assign) if matches!(&*assign.left, Expr::Index(_)) => {
+                if let Expr::Index(ix) = &*assign.left {
+                    self.write_element(ix, None, &assign.right, expr);
+                }
+            }
+            Expr::Binary(b)
+                if compound_op(&b.op).is_some() && matches!(&*b.left, Expr::Index(_)) =>
+            {
+                if let Expr::Index(ix) = &*b.left {
+                    self.write_element(ix, compound_op(&b.op), &b.right, expr);
+                }
+            }
+            Expr::MethodCall(m)
+                if m.method == "push"
+                    && m.args.len() == 1
+                    && local_name(&m.receiver).is_some()
+                    && self.mentions_varied(expr) =>
+            {
+                self.push(m);
+            }
             Expr::Assign(assign) => {
                 let Some(name) = local_name(&assign.left) else {
                     self.errors.push(
                         assign.left.span(),
-                        "assigning into a part of a value is not supported yet: bind a new value with `let`",
+                        "assigning into this part of a value is not supported: write into an element of a container built in the body (`v[i] = x`), or bind a new value with `let`",
                     );
                     return;
                 };
@@ -563,7 +583,7 @@ impl Lowering<'_> {
                 let Some(name) = local_name(&b.left) else {
                     self.errors.push(
                         b.left.span(),
-                        "compound assignment into a part of a value is not supported yet: bind a new value with `let`",
+                        "compound assignment into this part of a value is not supported: write into an element of a container built in the body (`v[i] += x`), or bind a new value with `let`",
                     );
                     return;
                 };
@@ -593,6 +613,106 @@ impl Lowering<'_> {
                 {
                     self.block.stmts.push(Stmt::Verbatim(quote!(#tokens;)));
                 }
+            }
+        }
+    }
+
+    /// `v[i] = value` (or `op=`) into a container `v` built in the body:
+    /// `v` names the container after the write from then on.
+    fn write_element(&mut self, ix: &syn::ExprIndex, op: Option<BinOp>, rhs: &Expr, stmt: &Expr) {
+        let Some((name, base)) = self.container(&ix.expr) else {
+            return;
+        };
+        if self.mentions_varied(&ix.index) {
+            self.errors.push(
+                ix.index.span(),
+                "an index must be an integer, not a value with a derivative: compute the index from constants",
+            );
+            return;
+        }
+        let index = self.resolve(&ix.index);
+        // `*=` and `/=` read the old element: as `v[i] = v[i] * x`.
+        let (op, rhs): (Option<BinOp>, Expr) = match op {
+            Some(op @ (BinOp::Mul | BinOp::Div)) => {
+                let token = op.token();
+                let left = &ix;
+                (None, syn::parse_quote!(#left #token (#rhs)))
+            }
+            other => (other, rhs.clone()),
+        };
+        let binding = self.expr(&rhs, None);
+        let Some(value) = self.operand(binding, &rhs) else {
+            return;
+        };
+        if !self.value_varied(&base.value) && !self.value_varied(&value.value) {
+            let tokens = self.resolve(stmt);
+            self.block.stmts.push(Stmt::Verbatim(quote!(#tokens;)));
+            return;
+        }
+        let op = Op::SetIndex {
+            base,
+            index,
+            op,
+            value,
+        };
+        let out = self.push_step(Some(&name), op, None, ix.bracket_token.span.join());
+        self.rebind(&name, Binding::Value(Value::Var(out).operand()));
+    }
+
+    /// `v.push(value)` onto a `Vec` built in the body.
+    fn push(&mut self, m: &syn::ExprMethodCall) {
+        let Some((name, base)) = self.container(&m.receiver) else {
+            return;
+        };
+        let binding = self.expr(&m.args[0], None);
+        let Some(value) = self.operand(binding, &m.args[0]) else {
+            return;
+        };
+        let op = Op::Push { base, value };
+        let out = self.push_step(Some(&name), op, None, m.method.span());
+        self.rebind(&name, Binding::Value(Value::Var(out).operand()));
+    }
+
+    /// The local container that `expr` names, for a write into it.
+    fn container(&mut self, expr: &Expr) -> Option<(Ident, Operand)> {
+        let name = local_name(expr);
+        let binding = name.as_ref().and_then(|n| self.lookup(&n.to_string()));
+        match (name, binding) {
+            (
+                Some(name),
+                Some(Binding::Value(
+                    o @ Operand {
+                        value: Value::Var(_),
+                        borrowed: false,
+                    },
+                )),
+            ) => Some((name.clone(), o.clone())),
+            (
+                _,
+                Some(Binding::Value(Operand {
+                    value: Value::Place(_),
+                    ..
+                })),
+            ) => {
+                self.errors.push(
+                    expr.span(),
+                    "an argument cannot be written into: copy it into a variable of the body first (`let mut v = w.to_vec();`)",
+                );
+                None
+            }
+            _ if matches!(expr, Expr::Index(_)) => {
+                self.errors.push(
+                    expr.span(),
+                    "a write reaches one level of a container: take the inner one out, write into it and put it back (`let mut row = grid[i].clone(); row[j] = x; grid[i] = row;`), or use a two-dimensional array (`a[[i, j]] = x`)",
+                );
+                None
+            }
+            _ => {
+                self.errors.push(
+                    expr.span(),
+                    "writes go into a container the body built and named (`let mut v = vec![0.0; n]; v[i] = x;`): name the container",
+                );
+                None
             }
         }
     }
@@ -725,10 +845,23 @@ impl Lowering<'_> {
                         place.path = quote!(#path [#index]);
                         Binding::Value(Value::Place(place).operand())
                     }
+                    // An element of a container built in the body.
+                    Binding::Value(base @ Operand {
+                        value: Value::Var(_),
+                        ..
+                    }) => {
+                        let out = self.push_step(
+                            want,
+                            Op::Index { base, index },
+                            None,
+                            ix.bracket_token.span.join(),
+                        );
+                        Binding::Value(Value::Var(out).operand())
+                    }
                     _ => {
                         self.reject(
                             ix.bracket_token.span.join(),
-                            "indexing is supported into arguments (`p.beta[0]`, `w[k]`), not into values built in the body yet",
+                            "indexing is supported into arguments (`p.beta[0]`, `w[k]`) and into containers built in the body (`v[i]`), not into computed values",
                         )
                     }
                 }
@@ -1760,26 +1893,37 @@ enum LoopHead<'a> {
 /// The names a loop body assigns (`x = ..`, `x += ..`), in order, once each.
 fn collect_assigned(block: &syn::Block, out: &mut Vec<String>) {
     struct Assigned<'o>(&'o mut Vec<String>);
-    impl<'ast> Visit<'ast> for Assigned<'_> {
-        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
-            if let Some(name) = local_name(&a.left) {
+    impl Assigned<'_> {
+        /// Records the variable `target` writes: `x`, or `v` of `v[i]`.
+        fn add(&mut self, target: &Expr) {
+            let target = match target {
+                Expr::Index(ix) => &*ix.expr,
+                other => other,
+            };
+            if let Some(name) = local_name(target) {
                 let name = name.to_string();
                 if !self.0.contains(&name) {
                     self.0.push(name);
                 }
             }
+        }
+    }
+    impl<'ast> Visit<'ast> for Assigned<'_> {
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            self.add(&a.left);
             syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_binary(&mut self, b: &'ast syn::ExprBinary) {
-            if compound_op(&b.op).is_some()
-                && let Some(name) = local_name(&b.left)
-            {
-                let name = name.to_string();
-                if !self.0.contains(&name) {
-                    self.0.push(name);
-                }
+            if compound_op(&b.op).is_some() {
+                self.add(&b.left);
             }
             syn::visit::visit_expr_binary(self, b);
+        }
+        fn visit_expr_method_call(&mut self, m: &'ast syn::ExprMethodCall) {
+            if m.method == "push" {
+                self.add(&m.receiver);
+            }
+            syn::visit::visit_expr_method_call(self, m);
         }
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }

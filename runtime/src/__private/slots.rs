@@ -243,6 +243,24 @@ where
     }
 }
 
+/// The adjoint of a `Vec` built in a body adds element by element; an
+/// empty one (nothing arrived yet) takes the contribution whole.
+impl<T: Accumulate> Accumulate for Vec<T> {
+    #[inline]
+    fn accumulate(&mut self, rhs: Vec<T>) {
+        if self.is_empty() {
+            *self = rhs;
+        } else {
+            assert_eq!(
+                self.len(),
+                rhs.len(),
+                "adjoints of one Vec differ in length"
+            );
+            self.iter_mut().zip(rhs).for_each(|(a, b)| a.accumulate(b));
+        }
+    }
+}
+
 /// Whether `adjoint` is the empty placeholder of a gradient (see
 /// [`Differentiable::empty_tangent`]) that the first contribution moves into.
 #[inline]
