@@ -85,11 +85,9 @@ fn block(func: &Func, block: &Block, a: &mut Analysis) {
                         use_value(func, init, a);
                     }
                 }
+                // Each pass keeps what its steps read on the stack (and
+                // reads it in place, so nothing moves it first).
                 inputs_of(&lp.body.block, &mut a.kept);
-                lp.inits
-                    .iter()
-                    .chain(&lp.body.results)
-                    .for_each(|v| keep_value(v, &mut a.kept));
                 lp.outs.iter().for_each(|v| a.kept[v.0] = true);
             }
         }

@@ -438,7 +438,9 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         tapes: Vec::new(),
         dims: Vec::new(),
         plain: false,
+        storing: false,
         stacks: Vec::new(),
+        passes: Vec::new(),
         adjoints,
         param_adjoints,
     };
@@ -520,8 +522,14 @@ struct Body<'a> {
     dims: Vec<(VarId, Ident)>,
     /// Computing values only (the forward sweep of a branch).
     plain: bool,
+    /// Computing a loop's pass, whose values its backward pass reads from
+    /// the stack: shapes a step consumes are taken too.
+    storing: bool,
     /// Each loop's stack and item names, by its first carried value.
     stacks: Vec<(Option<VarId>, Ident, Ident)>,
+    /// Each loop's backward pass of one iteration, generated with its
+    /// forward pass, by the loop's address in the IR.
+    passes: Vec<(usize, LoopPass)>,
     /// The adjoint of each variable, named once and fresh against every
     /// name in the function, so every use spells it alike (text and span).
     adjoints: Vec<Ident>,
@@ -593,6 +601,19 @@ impl Body<'_> {
                 quote!(::core::clone::Clone::clone(&#x))
             }
             _ => self.operand_tokens(o),
+        }
+    }
+
+    /// A value that moves into another variable (a branch's result, a
+    /// loop's first carried value): a copy of it where the backward pass
+    /// reads it later.
+    fn moved_value(&self, value: &Value) -> TokenStream {
+        match value {
+            Value::Var(v) if self.analysis.kept[v.0] => {
+                let x = self.var(*v);
+                quote!(::core::clone::Clone::clone(&#x))
+            }
+            other => self.value_tokens(other),
         }
     }
 
@@ -668,14 +689,12 @@ impl Body<'_> {
     /// only; the backward pass runs it again with tapes (see `reverse_branch`).
     fn forward_branch(&mut self, branch: &crate::ir::Branch) -> TokenStream {
         let outer = std::mem::replace(&mut self.plain, true);
+        let storing = std::mem::replace(&mut self.storing, false);
         let mut arms = Vec::new();
         for region in &branch.arms {
             let block = self.forward_block(&region.block);
-            let values: Vec<TokenStream> = region
-                .results
-                .iter()
-                .map(|v| self.value_tokens(v))
-                .collect();
+            let values: Vec<TokenStream> =
+                region.results.iter().map(|v| self.moved_value(v)).collect();
             let value = match values.as_slice() {
                 [one] => quote!(#one),
                 many => quote!((#(#many),*)),
@@ -683,6 +702,7 @@ impl Body<'_> {
             arms.push(quote!({ #block #value }));
         }
         self.plain = outer;
+        self.storing = storing;
         let outs: Vec<&Ident> = branch.outs.iter().map(|v| self.var(*v)).collect();
         let pattern = match outs.as_slice() {
             [one] => quote!(#one),
@@ -805,7 +825,7 @@ impl Body<'_> {
                 // A shape the reverse step reads, taken before the call
                 // consumes the value.
                 let mut dims = TokenStream::new();
-                let taping = self.taping(step);
+                let taping = self.taping(step) || (self.storing && self.useful(step));
                 for saved in rule.saves.iter().filter(|_| taping) {
                     if let Saved::Dim(i) = saved {
                         let dim = self.names.derived(&y, "dim");
@@ -910,8 +930,8 @@ impl Body<'_> {
     }
 
     /// Before an element of an argument's gradient is written (`d_w[0]`):
-    /// the container it indexes made whole, since an array leaf starts as an
-    /// empty placeholder (see `Differentiable::empty_tangent`).
+    /// the container it indexes made ready, since an array leaf starts as an
+    /// empty placeholder (see `Differentiable::ready_to_index`).
     fn whole_container(&self, place: &crate::ir::Place) -> TokenStream {
         let tokens: Vec<proc_macro2::TokenTree> = place.path.clone().into_iter().collect();
         let last_index = tokens.iter().rposition(
@@ -935,7 +955,7 @@ impl Body<'_> {
         } else {
             quote!(&mut #d #prefix)
         };
-        quote!(#gg::complete_tangent(#value, #adjoint);)
+        quote!(#gg::ready_to_index(#value, #adjoint);)
     }
 
     /// The backward pass of a call (of a function or a method): the slots
@@ -1053,27 +1073,65 @@ impl Body<'_> {
         out
     }
 
-    /// A loop in the forward sweep: computes the values only, and pushes
-    /// each iteration's inputs (the loop variable, the carried values) on a
-    /// stack for the backward sweep.
+    /// A loop in the forward sweep: each pass computes its values and
+    /// pushes on a stack what the backward pass of that pass reads (the
+    /// loop variable, the operands and results of its steps), nothing more.
     fn forward_loop(&mut self, lp: &crate::ir::Loop) -> TokenStream {
         let span = lp.span;
         let item = self.names.fresh("item", span);
         let stack = self.names.fresh("stack", span);
         self.stacks
             .push((lp.outs.first().copied(), stack.clone(), item.clone()));
-        let outer = std::mem::replace(&mut self.plain, true);
+        let (plain, storing) = (self.plain, self.storing);
+        (self.plain, self.storing) = (true, true);
         let body = self.forward_block(&lp.body.block);
-        self.plain = outer;
+        (self.plain, self.storing) = (plain, storing);
         let outs: Vec<Ident> = lp.outs.iter().map(|v| self.var(*v).clone()).collect();
         let phis: Vec<Ident> = lp.phis.iter().map(|v| self.var(*v).clone()).collect();
-        let inits: Vec<TokenStream> = lp.inits.iter().map(|v| self.value_tokens(v)).collect();
+        let inits: Vec<TokenStream> = lp.inits.iter().map(|v| self.moved_value(v)).collect();
+        // What the backward pass of one pass reads, of what the pass binds.
+        let differentiated = lp.outs.iter().any(|v| self.analysis.useful[v.0]);
+        let pushed: Vec<Ident> = if differentiated {
+            let pass = self.loop_pass(lp);
+            let read = idents(&pass.code);
+            let remade = let_bound(&pass.code);
+            let pushed = phis
+                .iter()
+                .cloned()
+                .chain(let_bound(&body))
+                .filter(|n| read.contains(&n.to_string()) && !remade.contains(n))
+                .fold(Vec::new(), |mut all: Vec<Ident>, n| {
+                    if !all.contains(&n) {
+                        all.push(n);
+                    }
+                    all
+                });
+            self.passes.push((
+                loop_key(lp),
+                LoopPass {
+                    pushed: pushed.clone(),
+                    ..pass
+                },
+            ));
+            pushed
+        } else {
+            Vec::new()
+        };
+        // A result the stack keeps is copied into the next pass.
         let results: Vec<TokenStream> = lp
             .body
             .results
             .iter()
-            .map(|v| self.value_tokens(v))
+            .map(|v| match v {
+                Value::Var(x) if pushed.contains(self.var(*x)) => {
+                    let x = self.var(*x);
+                    quote!(::core::clone::Clone::clone(&#x))
+                }
+                other => self.value_tokens(other),
+            })
             .collect();
+        let push =
+            differentiated.then(|| quote_spanned!(span=> #stack.push((#item, #(#pushed),*));));
         // A `break` reached in this pass leaves after it.
         let exit = lp.exit.as_ref().map(|e| {
             let e = self.value_tokens(e);
@@ -1082,52 +1140,135 @@ impl Body<'_> {
         let pass = quote_spanned! {span=>
             #body
             #(#outs = #results;)*
+            #push
             #exit
+        };
+        let new_stack = |capacity: TokenStream| {
+            differentiated.then(|| quote_spanned!(span=> let mut #stack = ::std::vec::Vec::with_capacity(#capacity);))
         };
         match &lp.head {
             crate::ir::LoopHead::For { pat, iter } => {
                 // The trip count is known up front for ranges and slices: reserve it.
+                let items = self.names.fresh("items", span);
+                let new_stack = new_stack(quote!(::core::iter::Iterator::size_hint(&#items).0));
                 quote_spanned! {span=>
                     #(let mut #outs = #inits;)*
-                    let #item = ::core::iter::IntoIterator::into_iter(#iter);
-                    let mut #stack = ::std::vec::Vec::with_capacity(::core::iter::Iterator::size_hint(&#item).0);
-                    for #item in #item {
+                    let #items = ::core::iter::IntoIterator::into_iter(#iter);
+                    #new_stack
+                    for #item in #items {
                         let #pat = ::core::clone::Clone::clone(&#item);
                         #(let #phis = #outs;)*
-                        #stack.push((#item, #(::core::clone::Clone::clone(&#phis)),*));
                         #pass
                     }
                 }
             }
             // `while`: the condition reads the carried values of this pass.
-            crate::ir::LoopHead::While(cond) => quote_spanned! {span=>
-                #(let mut #outs = #inits;)*
-                let mut #stack = ::std::vec::Vec::new();
-                loop {
-                    #(let #phis = #outs;)*
-                    if !(#cond) {
-                        #(#outs = #phis;)*
-                        break;
+            crate::ir::LoopHead::While(cond) => {
+                let new_stack = new_stack(quote!(0));
+                quote_spanned! {span=>
+                    #(let mut #outs = #inits;)*
+                    #new_stack
+                    loop {
+                        let #item = ();
+                        #(let #phis = #outs;)*
+                        if !(#cond) {
+                            #(#outs = #phis;)*
+                            break;
+                        }
+                        #pass
                     }
-                    #stack.push(((), #(::core::clone::Clone::clone(&#phis)),*));
-                    #pass
                 }
-            },
-            crate::ir::LoopHead::Loop => quote_spanned! {span=>
-                #(let mut #outs = #inits;)*
-                let mut #stack = ::std::vec::Vec::new();
-                loop {
-                    #(let #phis = #outs;)*
-                    #stack.push(((), #(::core::clone::Clone::clone(&#phis)),*));
-                    #pass
+            }
+            crate::ir::LoopHead::Loop => {
+                let new_stack = new_stack(quote!(0));
+                quote_spanned! {span=>
+                    #(let mut #outs = #inits;)*
+                    #new_stack
+                    loop {
+                        let #item = ();
+                        #(let #phis = #outs;)*
+                        #pass
+                    }
                 }
-            },
+            }
         }
     }
 
-    /// A loop in the backward sweep: pops each iteration's inputs, last
-    /// first, runs the iteration again with tapes and its own backward pass,
-    /// and carries the adjoints of the carried values back a pass.
+    /// The backward pass of one pass of a loop, on the values its forward
+    /// pass left on the stack: the adjoints of the carried values come in
+    /// from the next pass (`carried`) and go out to the previous one.
+    fn loop_pass(&mut self, lp: &crate::ir::Loop) -> LoopPass {
+        let gg = self.gg.clone();
+        let span = lp.span;
+        let (seen, plain, storing) = (self.seen.clone(), self.plain, self.storing);
+        (self.plain, self.storing) = (false, false);
+        // The adjoints of what the body reads from outside exist by then.
+        for v in outer_vars(&lp.body) {
+            if self.func.vars[v.0].varied && !lp.phis.contains(&v) {
+                self.seen[v.0] = true;
+            }
+        }
+        let mut carried = Vec::new();
+        let mut code = TokenStream::new();
+        let mut hand_on = TokenStream::new();
+        for phi in &lp.phis {
+            if !self.func.vars[phi.0].varied {
+                carried.push(None);
+                continue;
+            }
+            let d_carried = self
+                .names
+                .fresh(&format!("d_{}_next", self.var(*phi)), span);
+            carried.push(Some(d_carried));
+        }
+        // Body variables (and the carried values at the start of the pass)
+        // get their adjoints afresh in every pass.
+        inner_vars(&lp.body.block)
+            .iter()
+            .chain(&lp.phis)
+            .for_each(|v| self.seen[v.0] = false);
+        for ((result, d_carried), phi) in lp.body.results.iter().zip(&carried).zip(&lp.phis) {
+            if let (Some(d_carried), true) = (d_carried, self.analysis.useful[phi.0]) {
+                code.extend(self.contribute(result, d_carried.to_token_stream()));
+            }
+        }
+        code.extend(self.reverse_block(&lp.body.block));
+        // What reached the carried values goes to the pass before.
+        for (phi, d_carried) in lp.phis.iter().zip(&carried) {
+            let Some(d_carried) = d_carried else { continue };
+            if self.seen[phi.0] {
+                let d = self.adjoint(*phi);
+                hand_on.extend(quote!(#d_carried = #d;));
+            } else {
+                let x = self.var(*phi);
+                hand_on.extend(quote!(#d_carried = #gg::zero_like(&#x);));
+            }
+        }
+        code.extend(hand_on);
+        // Views of the pass's values are made again rather than kept: they
+        // borrow what the stack holds.
+        let mut views = TokenStream::new();
+        for stmt in &lp.body.block.stmts {
+            if let crate::ir::Stmt::Step(step) = stmt
+                && let Op::Method { rule, .. } = &step.op
+                && crate::rules::VIEWS.contains(&rule.name)
+            {
+                views.extend(self.forward_step(step));
+            }
+        }
+        views.extend(code);
+        let code = views;
+        (self.seen, self.plain, self.storing) = (seen, plain, storing);
+        LoopPass {
+            code,
+            carried,
+            pushed: Vec::new(),
+        }
+    }
+
+    /// A loop in the backward sweep: pops each pass's values, last first,
+    /// and runs that pass's backward pass, handing the adjoints of the
+    /// carried values back a pass.
     fn reverse_loop(&mut self, lp: &crate::ir::Loop) -> TokenStream {
         if !lp.outs.iter().any(|v| self.analysis.useful[v.0]) {
             return TokenStream::new();
@@ -1142,6 +1283,14 @@ impl Body<'_> {
             Some((_, stack, item)) => (stack.clone(), item.clone()),
             None => return TokenStream::new(),
         };
+        let Some(pass) = self
+            .passes
+            .iter()
+            .rfind(|(key, _)| *key == loop_key(lp))
+            .map(|(_, pass)| pass.clone())
+        else {
+            return TokenStream::new();
+        };
         let bind_item = match &lp.head {
             crate::ir::LoopHead::For { pat, .. } => quote!(let #pat = #item;),
             _ => TokenStream::new(),
@@ -1155,17 +1304,9 @@ impl Body<'_> {
                 accumulators.extend(quote!(let mut #d = #gg::zero_like(&#x);));
             }
         }
-        // The adjoint of each carried value with a derivative, after the
-        // current pass.
-        let mut carried = Vec::new();
-        for (phi, out) in lp.phis.iter().zip(&lp.outs) {
-            if !self.func.vars[phi.0].varied {
-                carried.push(None);
-                continue;
-            }
-            let d_carried = self
-                .names
-                .fresh(&format!("d_{}_next", self.var(*phi)), span);
+        // The adjoint of each carried value after the last pass.
+        for (out, d_carried) in lp.outs.iter().zip(&pass.carried) {
+            let Some(d_carried) = d_carried else { continue };
             let x = self.var(*out).clone();
             let start = if self.seen[out.0] {
                 self.adjoint(*out).into_token_stream()
@@ -1173,41 +1314,27 @@ impl Body<'_> {
                 quote!(#gg::zero_like(&#x))
             };
             accumulators.extend(quote!(let mut #d_carried = #start;));
-            carried.push(Some(d_carried));
         }
-        let phis: Vec<Ident> = lp.phis.iter().map(|v| self.var(*v).clone()).collect();
-        let mut pass = TokenStream::new();
-        let mut hand_on = TokenStream::new();
-        for (phi, d_carried) in lp.phis.iter().zip(&carried) {
-            if let Some(d_carried) = d_carried {
-                self.seen[phi.0] = true;
-                let (d, x) = (self.adjoint(*phi), self.var(*phi).clone());
-                pass.extend(quote!(let mut #d = #gg::zero_like(&#x);));
-                hand_on.extend(quote!(#d_carried = #d;));
-            }
-        }
-        // Body variables are bound afresh in every pass.
-        let inner = inner_vars(&lp.body.block);
-        inner.iter().for_each(|v| self.seen[v.0] = false);
-        pass.extend(self.forward_block(&lp.body.block));
-        for ((result, d_carried), phi) in lp.body.results.iter().zip(&carried).zip(&lp.phis) {
-            if let (Some(d_carried), true) = (d_carried, self.analysis.useful[phi.0]) {
-                pass.extend(self.contribute(result, d_carried.to_token_stream()));
-            }
-        }
-        pass.extend(self.reverse_block(&lp.body.block));
         let mut after = TokenStream::new();
-        for ((init, d_carried), phi) in lp.inits.iter().zip(&carried).zip(&lp.phis) {
+        for ((init, d_carried), phi) in lp.inits.iter().zip(&pass.carried).zip(&lp.phis) {
             if let (Some(d_carried), true) = (d_carried, self.analysis.useful[phi.0]) {
                 after.extend(self.contribute(init, d_carried.to_token_stream()));
             }
         }
+        // A loop's stack inside the pass is popped again.
+        let pushed = pass.pushed.iter().map(|p| {
+            if self.stacks.iter().any(|(_, stack, _)| stack == p) {
+                quote!(mut #p)
+            } else {
+                quote!(#p)
+            }
+        });
+        let code = &pass.code;
         quote_spanned! {span=>
             #accumulators
-            while let ::core::option::Option::Some((#item, #(#phis),*)) = #stack.pop() {
+            while let ::core::option::Option::Some((#item, #(#pushed),*)) = #stack.pop() {
                 #bind_item
-                #pass
-                #hand_on
+                #code
             }
             #after
         }
@@ -1307,13 +1434,24 @@ impl Body<'_> {
                 out
             }
             Op::Binary(op, a, b) => {
+                let mut out = TokenStream::new();
                 let tape = self
                     .tapes
                     .iter()
-                    .find(|(v, _)| *v == step.out)
+                    .rfind(|(v, _)| *v == step.out)
                     .map(|(_, t)| t.clone());
-                let Some(tape) = tape else {
-                    return TokenStream::new();
+                let tape = match tape {
+                    Some(tape) => tape,
+                    None => {
+                        // In a loop's pass, the operands were kept on the
+                        // stack: the tape is made from them, not recomputed.
+                        let y = self.var(step.out).clone();
+                        let tape = self.names.derived(&y, "tape");
+                        let f = format_ident!("{}_tape", op_fn(*op));
+                        let (a, b) = (self.kept_operand_tokens(a), self.kept_operand_tokens(b));
+                        out.extend(quote_spanned!(span=> let #tape = #gg::#f(#a, #b);));
+                        tape
+                    }
                 };
                 let mut sides: Vec<(&Value, bool)> = [(&a.value, true), (&b.value, false)]
                     .into_iter()
@@ -1327,7 +1465,6 @@ impl Body<'_> {
                     sides.swap(0, 1);
                 }
                 let last = sides.len().saturating_sub(1);
-                let mut out = TokenStream::new();
                 for (k, (value, is_lhs)) in sides.into_iter().enumerate() {
                     let contribution = match (is_lhs, moves && k == last) {
                         (true, false) => quote_spanned!(span=> #tape.lhs(&#d_y)),
@@ -1396,7 +1533,7 @@ impl Body<'_> {
                         let dim = self
                             .dims
                             .iter()
-                            .find(|(v, _)| *v == step.out)
+                            .rfind(|(v, _)| *v == step.out)
                             .map(|(_, d)| d.clone());
                         quote!(&#dim)
                     }
@@ -1424,6 +1561,81 @@ impl Body<'_> {
             }
         }
     }
+}
+
+/// A loop's backward pass of one iteration, and what it needs around it.
+#[derive(Clone)]
+struct LoopPass {
+    /// The code, run once per pass popped off the stack.
+    code: TokenStream,
+    /// The adjoint of each carried value coming in from the next pass (none
+    /// for a carried value without derivative).
+    carried: Vec<Option<Ident>>,
+    /// What each pass pushes and the backward pass pops, after the loop
+    /// variable.
+    pushed: Vec<Ident>,
+}
+
+/// A loop's identity: its place in the IR.
+fn loop_key(lp: &crate::ir::Loop) -> usize {
+    lp as *const crate::ir::Loop as usize
+}
+
+/// Every identifier in `tokens`, as text.
+fn idents(tokens: &TokenStream) -> std::collections::HashSet<String> {
+    let mut out = std::collections::HashSet::new();
+    fn walk(tokens: &TokenStream, out: &mut std::collections::HashSet<String>) {
+        for tt in tokens.clone() {
+            match tt {
+                proc_macro2::TokenTree::Ident(i) => {
+                    out.insert(i.to_string());
+                }
+                proc_macro2::TokenTree::Group(g) => walk(&g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    walk(tokens, &mut out);
+    out
+}
+
+/// The names `let` binds at the top level of generated statements (not
+/// inside blocks, where they end with the block): `let x`, `let mut x`,
+/// `let (a, b)`.
+fn let_bound(tokens: &TokenStream) -> Vec<Ident> {
+    fn pattern(tokens: TokenStream, out: &mut Vec<Ident>) {
+        for tt in tokens {
+            match tt {
+                proc_macro2::TokenTree::Ident(i)
+                    if i != "mut"
+                        && i != "ref"
+                        && i.to_string()
+                            .starts_with(|c: char| c.is_lowercase() || c == '_') =>
+                {
+                    out.push(i)
+                }
+                proc_macro2::TokenTree::Group(g) => pattern(g.stream(), out),
+                _ => {}
+            }
+        }
+    }
+    let mut out = Vec::new();
+    let mut iter = tokens.clone().into_iter().peekable();
+    while let Some(tt) = iter.next() {
+        if !matches!(&tt, proc_macro2::TokenTree::Ident(i) if i == "let") {
+            continue;
+        }
+        let mut pat = TokenStream::new();
+        while let Some(tt) = iter.peek() {
+            if matches!(tt, proc_macro2::TokenTree::Punct(p) if p.as_char() == '=' || p.as_char() == ':')
+            {
+                break;
+            }
+            pat.extend(iter.next());
+        }
+        pattern(pat, &mut out);
+    }
+    out
 }
 
 /// `tokens` with every span set to `span`. Generated names resolve the same

@@ -1850,8 +1850,15 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Whether a constant can be written again where it is read, rather than
-/// computed once into a variable: a literal, a negated literal, a path.
+/// computed once into a variable: a literal, a negated literal, a path, a
+/// borrow of a path.
 fn repeats_cheaply(tokens: &TokenStream) -> bool {
+    if let Ok(Expr::Reference(r)) = syn::parse2::<Expr>(tokens.clone())
+        && r.mutability.is_none()
+        && matches!(&*r.expr, Expr::Path(_))
+    {
+        return true;
+    }
     let mut iter = tokens.clone().into_iter();
     let first = iter.next();
     let single = iter.next().is_none();

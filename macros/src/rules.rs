@@ -131,6 +131,18 @@ rules! {
     select/3 const(1, 2): [Input(0), Value(1), Input(2)] => ["{d} added into the rows {2} along {1}"];
 }
 
+/// Methods whose result is a view of their receiver: cheap to make again,
+/// and not to be kept apart from what they borrow.
+pub const VIEWS: &[&str] = &[
+    "view",
+    "t",
+    "slice",
+    "row",
+    "column",
+    "to_shape",
+    "insert_axis",
+];
+
 /// The rule of a method, if it has one.
 pub fn lookup(name: &str) -> Option<&'static Rule> {
     RULES.iter().find(|r| r.name == name)

@@ -41,6 +41,14 @@ pub trait Differentiable {
     fn complete_tangent(&self, tangent: &mut Self::Tangent) {
         let _ = tangent;
     }
+
+    /// Makes a gradient ready for a contribution to one of its elements
+    /// (`d_w[k]`, `d_p.layers[i]`): a container gets its elements (as
+    /// placeholders), an array its zeros. The default makes it whole.
+    #[inline]
+    fn ready_to_index(&self, tangent: &mut Self::Tangent) {
+        self.complete_tangent(tangent);
+    }
 }
 
 /// The gradient type of `T`: `Grad<Toy>` is `Toy`, `Grad<[f64]>` is `Vec<f64>`.
@@ -75,6 +83,10 @@ macro_rules! delegate_tangent {
             fn complete_tangent(&self, tangent: &mut T::Tangent) {
                 (**self).complete_tangent(tangent)
             }
+            #[inline]
+            fn ready_to_index(&self, tangent: &mut T::Tangent) {
+                (**self).ready_to_index(tangent)
+            }
         }
     )*};
 }
@@ -96,6 +108,9 @@ impl<T: Differentiable, const N: usize> Differentiable for [T; N] {
             .zip(tangent)
             .for_each(|(x, t)| x.complete_tangent(t));
     }
+    /// A fixed array's gradient has its elements from the start.
+    #[inline]
+    fn ready_to_index(&self, _: &mut Self::Tangent) {}
 }
 
 impl<T: Differentiable> Differentiable for [T] {
@@ -111,6 +126,13 @@ impl<T: Differentiable> Differentiable for [T] {
             .zip(tangent)
             .for_each(|(x, t)| x.complete_tangent(t));
     }
+    /// Elements as placeholders, if the gradient has none yet: what is
+    /// already there stays as it is.
+    fn ready_to_index(&self, tangent: &mut Self::Tangent) {
+        if tangent.len() != self.len() {
+            *tangent = self.empty_tangent();
+        }
+    }
 }
 
 impl<T: Differentiable> Differentiable for Vec<T> {
@@ -123,6 +145,9 @@ impl<T: Differentiable> Differentiable for Vec<T> {
     }
     fn complete_tangent(&self, tangent: &mut Self::Tangent) {
         self.as_slice().complete_tangent(tangent)
+    }
+    fn ready_to_index(&self, tangent: &mut Self::Tangent) {
+        self.as_slice().ready_to_index(tangent)
     }
 }
 

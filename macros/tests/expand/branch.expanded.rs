@@ -38,11 +38,11 @@ impl piecewise {
         let y = if t0 {
             let t1 = x.ln_1p();
             let t2 = gg::mul(a, gg::reuse(&t1)).0;
-            t2
+            ::core::clone::Clone::clone(&t2)
         } else {
             let t3 = a * x;
             let t4 = gg::mul(gg::reuse(&t3), x).0;
-            t4
+            ::core::clone::Clone::clone(&t4)
         };
         let (t5, t5_tape) = gg::add(y, x);
         let mut d_x_scratch = ::core::option::Option::None;

@@ -162,7 +162,7 @@ impl chain {
             gg::IntoSlot::into_slot(&mut d_t0),
         );
         let d_t0 = gg::filled(d_t0, &t0);
-        gg::complete_tangent(&p.beta, &mut d_p.beta);
+        gg::ready_to_index(&p.beta, &mut d_p.beta);
         gg::acc(&mut d_p.beta[0], t0_tape.lhs(&d_t0));
         K::keep(move || t3)
     }

@@ -49,48 +49,66 @@ impl newton_sqrt {
         let mut result_4 = result;
         let mut returned_4 = returned;
         let mut x_3 = a;
-        let item = ::core::iter::IntoIterator::into_iter(0..100);
+        let items = ::core::iter::IntoIterator::into_iter(0..100);
         let mut stack = ::std::vec::Vec::with_capacity(
-            ::core::iter::Iterator::size_hint(&item).0,
+            ::core::iter::Iterator::size_hint(&items).0,
         );
-        for item in item {
+        for item in items {
             let k = ::core::clone::Clone::clone(&item);
             let result_1 = result_4;
             let returned_1 = returned_4;
             let x = x_3;
-            stack
-                .push((
-                    item,
+            let t0 = k % 2 == 1;
+            let (exit_2, result_3, returned_3, x_2) = if t0 {
+                (
+                    false,
                     ::core::clone::Clone::clone(&result_1),
                     ::core::clone::Clone::clone(&returned_1),
                     ::core::clone::Clone::clone(&x),
-                ));
-            let t0 = k % 2 == 1;
-            let (exit_2, result_3, returned_3, x_2) = if t0 {
-                (false, result_1, returned_1, x)
+                )
             } else {
                 let t1 = gg::div(a, gg::reuse(&x)).0;
                 let t2 = gg::add(gg::reuse(&x), gg::reuse(&t1)).0;
                 let next = gg::mul(0.5, gg::reuse(&t2)).0;
                 let t3 = (next - x).abs() < 1e-12;
                 let (exit_1, result_2, returned_2, x_1) = if t3 {
-                    (true, next, true, x)
+                    (
+                        true,
+                        ::core::clone::Clone::clone(&next),
+                        true,
+                        ::core::clone::Clone::clone(&x),
+                    )
                 } else {
                     let t4 = next > 1e6;
                     let exit = if t4 { true } else { false };
-                    (exit, result_1, returned_1, next)
+                    (
+                        ::core::clone::Clone::clone(&exit),
+                        ::core::clone::Clone::clone(&result_1),
+                        ::core::clone::Clone::clone(&returned_1),
+                        ::core::clone::Clone::clone(&next),
+                    )
                 };
-                (exit_1, result_2, returned_2, x_1)
+                (
+                    ::core::clone::Clone::clone(&exit_1),
+                    ::core::clone::Clone::clone(&result_2),
+                    ::core::clone::Clone::clone(&returned_2),
+                    ::core::clone::Clone::clone(&x_1),
+                )
             };
             result_4 = result_3;
             returned_4 = returned_3;
             x_3 = x_2;
+            stack.push((item, result_1, returned_1, x, t0));
             if exit_2 {
                 break;
             }
         }
         let t5 = returned_4;
-        let t6 = if t5 { result_4 } else { x_3 };
+        let t6 = if t5 {
+            ::core::clone::Clone::clone(&result_4)
+        } else {
+            ::core::clone::Clone::clone(&x_3)
+        };
         let mut d_a_scratch = ::core::option::Option::None;
         let d_a = d_a.or_scratch(&mut d_a_scratch, &a);
         let mut d_result_4 = gg::zero_like(&result_4);
@@ -102,31 +120,14 @@ impl newton_sqrt {
         }
         let mut d_result_1_next = d_result_4;
         let mut d_x_next = d_x_3;
-        while let ::core::option::Option::Some((item, result_1, returned_1, x)) = stack
+        while let ::core::option::Option::Some((item, result_1, returned_1, x, t0)) = stack
             .pop()
         {
             let k = item;
-            let mut d_result_1 = gg::zero_like(&result_1);
-            let mut d_x = gg::zero_like(&x);
-            let t0 = k % 2 == 1;
-            let (exit_2, result_3, returned_3, x_2) = if t0 {
-                (false, result_1, returned_1, x)
-            } else {
-                let t1 = gg::div(a, gg::reuse(&x)).0;
-                let t2 = gg::add(gg::reuse(&x), gg::reuse(&t1)).0;
-                let next = gg::mul(0.5, gg::reuse(&t2)).0;
-                let t3 = (next - x).abs() < 1e-12;
-                let (exit_1, result_2, returned_2, x_1) = if t3 {
-                    (true, next, true, x)
-                } else {
-                    let t4 = next > 1e6;
-                    let exit = if t4 { true } else { false };
-                    (exit, result_1, returned_1, next)
-                };
-                (exit_1, result_2, returned_2, x_1)
-            };
             let mut d_result_3 = d_result_1_next;
             let mut d_x_2 = d_x_next;
+            let mut d_result_1 = gg::zero_like(&result_1);
+            let mut d_x = gg::zero_like(&x);
             if t0 {
                 gg::acc(&mut d_result_1, d_result_3);
                 gg::acc(&mut d_x, d_x_2);
@@ -136,11 +137,21 @@ impl newton_sqrt {
                 let (next, next_tape) = gg::mul(0.5, gg::reuse(&t2));
                 let t3 = (next - x).abs() < 1e-12;
                 let (exit_1, result_2, returned_2, x_1) = if t3 {
-                    (true, next, true, x)
+                    (
+                        true,
+                        ::core::clone::Clone::clone(&next),
+                        true,
+                        ::core::clone::Clone::clone(&x),
+                    )
                 } else {
                     let t4 = next > 1e6;
                     let exit = if t4 { true } else { false };
-                    (exit, result_1, returned_1, next)
+                    (
+                        ::core::clone::Clone::clone(&exit),
+                        ::core::clone::Clone::clone(&result_1),
+                        ::core::clone::Clone::clone(&returned_1),
+                        ::core::clone::Clone::clone(&next),
+                    )
                 };
                 let mut d_result_2 = d_result_3;
                 let mut d_x_1 = d_x_2;

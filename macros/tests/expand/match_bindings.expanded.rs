@@ -40,11 +40,11 @@ impl scaled {
         let t3 = match ::core::clone::Clone::clone(&t0) {
             Some(n) if n > 1 => {
                 let t1 = x.powi(n);
-                t1
+                ::core::clone::Clone::clone(&t1)
             }
             Some(_) => {
                 let t2 = x.sin();
-                t2
+                ::core::clone::Clone::clone(&t2)
             }
             None => x,
         };

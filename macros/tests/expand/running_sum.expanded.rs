@@ -40,32 +40,31 @@ impl running {
         let _ = running;
         let mut total = 0.0;
         let mut total_3 = total;
-        let item = ::core::iter::IntoIterator::into_iter(0..w.len());
+        let items = ::core::iter::IntoIterator::into_iter(0..w.len());
         let mut stack = ::std::vec::Vec::with_capacity(
-            ::core::iter::Iterator::size_hint(&item).0,
+            ::core::iter::Iterator::size_hint(&items).0,
         );
-        for item in item {
+        for item in items {
             let k = ::core::clone::Clone::clone(&item);
             let total_1 = total_3;
-            stack.push((item, ::core::clone::Clone::clone(&total_1)));
             let t0 = w[k] * x;
             let total_2 = gg::add(gg::reuse(&total_1), gg::reuse(&t0)).0;
             total_3 = total_2;
+            stack.push((item, total_1, t0));
         }
         let mut d_w_scratch = ::core::option::Option::None;
         let d_w = d_w.or_scratch(&mut d_w_scratch, &w);
         let mut d_x_scratch = ::core::option::Option::None;
         let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
         let mut d_total_1_next = d_total_3;
-        while let ::core::option::Option::Some((item, total_1)) = stack.pop() {
+        while let ::core::option::Option::Some((item, total_1, t0)) = stack.pop() {
             let k = item;
-            let mut d_total_1 = gg::zero_like(&total_1);
-            let (t0, t0_tape) = gg::mul(w[k], x);
-            let (total_2, total_2_tape) = gg::add(gg::reuse(&total_1), gg::reuse(&t0));
             let mut d_total_2 = d_total_1_next;
-            gg::acc(&mut d_total_1, total_2_tape.lhs(&d_total_2));
+            let total_2_tape = gg::add_tape(gg::reuse(&total_1), gg::reuse(&t0));
+            let mut d_total_1 = total_2_tape.lhs(&d_total_2);
             let mut d_t0 = total_2_tape.rhs_owned(d_total_2);
-            gg::complete_tangent(w, &mut *d_w);
+            let t0_tape = gg::mul_tape(w[k], x);
+            gg::ready_to_index(w, &mut *d_w);
             gg::acc(&mut d_w[k], t0_tape.lhs(&d_t0));
             gg::acc(&mut *d_x, t0_tape.rhs(&d_t0));
             d_total_1_next = d_total_1;

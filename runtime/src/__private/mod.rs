@@ -15,11 +15,12 @@ pub use crate::{Differentiable, Grad};
 pub use array::{ArrayLike, Operand, Reuse, reuse};
 pub use ops::{
     AddArrayTape, AddFwd, AddTape, DivArrayTape, DivFwd, DivTape, MulArrayTape, MulFwd, MulTape,
-    OutArray, OutDim, SubArrayTape, SubFwd, SubTape, add, div, mul, sub,
+    OutArray, OutDim, SubArrayTape, SubFwd, SubTape, add, add_tape, div, div_tape, mul, mul_tape,
+    sub, sub_tape,
 };
 pub use rules::*;
 pub use slots::{
     Accumulate, Dropped, IntoSlot, Keep, Kept, NoGrad, ScalarResult, Slot, acc, complete_tangent,
-    empty_tangent, filled, one, seed, slot, zero_like,
+    empty_tangent, filled, one, ready_to_index, seed, slot, zero_like,
 };
 pub use tensor::*;

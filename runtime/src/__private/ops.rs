@@ -21,6 +21,10 @@ macro_rules! forward_op {
             fn $method(self, rhs: $t) -> ($t, $tape<$t>) {
                 (self $op rhs, $tape::new(self, rhs))
             }
+            #[inline]
+            fn tape(self, rhs: $t) -> $tape<$t> {
+                $tape::new(self, rhs)
+            }
         }
         impl $trait<&$t> for $t {
             type Output = $t;
@@ -28,6 +32,10 @@ macro_rules! forward_op {
             #[inline]
             fn $method(self, rhs: &$t) -> ($t, $tape<$t>) {
                 (self $op *rhs, $tape::new(self, *rhs))
+            }
+            #[inline]
+            fn tape(self, rhs: &$t) -> $tape<$t> {
+                $tape::new(self, *rhs)
             }
         }
         impl $trait<$t> for &$t {
@@ -37,6 +45,10 @@ macro_rules! forward_op {
             fn $method(self, rhs: $t) -> ($t, $tape<$t>) {
                 (*self $op rhs, $tape::new(*self, rhs))
             }
+            #[inline]
+            fn tape(self, rhs: $t) -> $tape<$t> {
+                $tape::new(*self, rhs)
+            }
         }
         impl $trait<&$t> for &$t {
             type Output = $t;
@@ -45,9 +57,13 @@ macro_rules! forward_op {
             fn $method(self, rhs: &$t) -> ($t, $tape<$t>) {
                 (*self $op *rhs, $tape::new(*self, *rhs))
             }
+            #[inline]
+            fn tape(self, rhs: &$t) -> $tape<$t> {
+                $tape::new(*self, *rhs)
+            }
         }
     };
-    ($(#[$doc:meta])* $name:ident, $trait:ident, $method:ident, $tape:ident, $op:tt) => {
+    ($(#[$doc:meta])* $name:ident, $tape_fn:ident, $trait:ident, $method:ident, $tape:ident, $op:tt) => {
         $(#[$doc])*
         pub trait $trait<Rhs> {
             /// The result.
@@ -56,12 +72,23 @@ macro_rules! forward_op {
             type Tape;
             /// The result and its tape.
             fn $method(self, rhs: Rhs) -> (Self::Output, Self::Tape);
+            /// The tape alone, from operands kept since the forward pass:
+            /// the reverse step of a loop's pass reads it without computing
+            /// the result again.
+            fn tape(self, rhs: Rhs) -> Self::Tape;
         }
 
         $(#[$doc])*
         #[inline]
         pub fn $name<A: $trait<B>, B>(lhs: A, rhs: B) -> (A::Output, A::Tape) {
             lhs.$method(rhs)
+        }
+
+        /// The tape of
+        $(#[$doc])*
+        #[inline]
+        pub fn $tape_fn<A: $trait<B>, B>(lhs: A, rhs: B) -> A::Tape {
+            lhs.tape(rhs)
         }
 
         forward_op!(@scalar $trait, $method, $tape, $op, f32);
@@ -71,19 +98,19 @@ macro_rules! forward_op {
 
 forward_op!(
     /// `lhs + rhs`.
-    add, AddFwd, add_fwd, AddTape, +
+    add, add_tape, AddFwd, add_fwd, AddTape, +
 );
 forward_op!(
     /// `lhs - rhs`.
-    sub, SubFwd, sub_fwd, SubTape, -
+    sub, sub_tape, SubFwd, sub_fwd, SubTape, -
 );
 forward_op!(
     /// `lhs * rhs`.
-    mul, MulFwd, mul_fwd, MulTape, *
+    mul, mul_tape, MulFwd, mul_fwd, MulTape, *
 );
 forward_op!(
     /// `lhs / rhs`.
-    div, DivFwd, div_fwd, DivTape, /
+    div, div_tape, DivFwd, div_fwd, DivTape, /
 );
 
 /// The tape of a scalar `+` or `-`: nothing to keep. The adjoint of the
@@ -289,6 +316,10 @@ macro_rules! array_forward {
             fn $method(self, rhs: R) -> (Self::Output, Self::Tape) {
                 $tape::$body(self, rhs)
             }
+            #[inline]
+            fn tape(self, rhs: R) -> Self::Tape {
+                $tape::of(self, rhs)
+            }
         }
         impl<'a, A, S, D, R> $trait<R> for &'a ArrayBase<S, D>
         where
@@ -303,6 +334,10 @@ macro_rules! array_forward {
             #[track_caller]
             fn $method(self, rhs: R) -> (Self::Output, Self::Tape) {
                 $tape::$body(self, rhs)
+            }
+            #[inline]
+            fn tape(self, rhs: R) -> Self::Tape {
+                $tape::of(self, rhs)
             }
         }
         impl<T, S, D> $trait<ArrayBase<S, D>> for T
@@ -319,6 +354,10 @@ macro_rules! array_forward {
             fn $method(self, rhs: ArrayBase<S, D>) -> (Self::Output, Self::Tape) {
                 $tape::$body(self, rhs)
             }
+            #[inline]
+            fn tape(self, rhs: ArrayBase<S, D>) -> Self::Tape {
+                $tape::of(self, rhs)
+            }
         }
         impl<'a, T, S, D> $trait<&'a ArrayBase<S, D>> for T
         where
@@ -333,6 +372,10 @@ macro_rules! array_forward {
             #[track_caller]
             fn $method(self, rhs: &'a ArrayBase<S, D>) -> (Self::Output, Self::Tape) {
                 $tape::$body(self, rhs)
+            }
+            #[inline]
+            fn tape(self, rhs: &'a ArrayBase<S, D>) -> Self::Tape {
+                $tape::of(self, rhs)
             }
         }
     };
@@ -374,6 +417,13 @@ where
     R: Operand<Elem = L::Elem>,
     L::Dim: DimMax<R::Dim>,
 {
+    fn of(lhs: L, rhs: R) -> Self {
+        AddArrayTape {
+            lhs: lhs.shape_of(),
+            rhs: rhs.shape_of(),
+        }
+    }
+
     #[track_caller]
     fn forward(lhs: L, rhs: R) -> (OutArray<L, R>, Self) {
         let tape = AddArrayTape {
@@ -413,6 +463,13 @@ where
     R: Operand<Elem = L::Elem>,
     L::Dim: DimMax<R::Dim>,
 {
+    fn of(lhs: L, rhs: R) -> Self {
+        SubArrayTape {
+            lhs: lhs.shape_of(),
+            rhs: rhs.shape_of(),
+        }
+    }
+
     #[track_caller]
     fn forward(lhs: L, rhs: R) -> (OutArray<L, R>, Self) {
         let tape = SubArrayTape {
@@ -455,6 +512,10 @@ where
     R: Operand<Elem = L::Elem>,
     L::Dim: DimMax<R::Dim>,
 {
+    fn of(lhs: L, rhs: R) -> Self {
+        MulArrayTape { lhs, rhs }
+    }
+
     #[track_caller]
     fn forward(lhs: L, rhs: R) -> (OutArray<L, R>, Self) {
         let y = forward_keeping(&lhs, &rhs, "*", |a, b| a * b);
@@ -495,6 +556,10 @@ where
     R: Operand<Elem = L::Elem>,
     L::Dim: DimMax<R::Dim>,
 {
+    fn of(lhs: L, rhs: R) -> Self {
+        DivArrayTape { lhs, rhs }
+    }
+
     #[track_caller]
     fn forward(lhs: L, rhs: R) -> (OutArray<L, R>, Self) {
         let y = forward_keeping(&lhs, &rhs, "/", |a, b| a / b);

@@ -283,6 +283,12 @@ pub fn complete_tangent<T: Differentiable + ?Sized>(value: &T, tangent: &mut T::
     value.complete_tangent(tangent);
 }
 
+/// A gradient made ready for a contribution to one of its elements.
+#[inline]
+pub fn ready_to_index<T: Differentiable + ?Sized>(value: &T, tangent: &mut T::Tangent) {
+    value.ready_to_index(tangent);
+}
+
 /// `*adjoint += contribution`.
 #[inline]
 pub fn acc<T: Accumulate<R> + ?Sized, R>(adjoint: &mut T, contribution: R) {
