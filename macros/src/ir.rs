@@ -66,10 +66,11 @@ pub enum Stmt {
     Loop(Box<Loop>),
 }
 
-/// A `for` loop over constants (`0..n`, a slice of constants). The forward
-/// sweep runs it, pushing each iteration's inputs (the loop variable and
-/// the carried variables) on a stack; the reverse sweep pops them and runs
-/// each iteration again with its own backward pass, last first.
+/// A loop: `for` over constants (`0..n`, a slice of constants), `while` or
+/// `loop`. The forward sweep runs it, pushing on a stack what each
+/// iteration's backward pass reads (the loop variable, the operands and
+/// results its steps keep); the reverse sweep pops them and runs each
+/// iteration's backward pass, last first, without computing it again.
 pub struct Loop {
     pub head: LoopHead,
     /// The body; its results are the carried variables at its end.

@@ -61,8 +61,8 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// - `for` over constants (`for k in 0..w.len()`) or over the elements of an
 ///   argument (`for layer in &p.layers`), `while cond` and `loop`, with
 ///   values carried from one iteration to the next: the forward pass keeps
-///   each iteration's inputs, the backward pass runs the iterations again,
-///   last first;
+///   on a stack what each iteration's backward pass reads, the backward pass
+///   pops it, last iteration first;
 /// - `break` and `continue` (of the innermost loop, without a label or a
 ///   value), and `return` from anywhere: inside branches, `match` arms and
 ///   loops (a value returned from inside a loop starts, before the loop, as
