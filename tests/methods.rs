@@ -104,3 +104,43 @@ fn methods_compose_through_fields() {
         );
     }
 }
+
+/// A model trait, as a user's code base might have one.
+trait Model {
+    fn predict(&self, x: &Array1<f64>) -> Array1<f64>;
+}
+
+/// The trait method delegates to a differentiable inherent method, which
+/// differentiable bodies call (inherent methods come first in method
+/// resolution), so the trait and the derivative live side by side.
+impl Model for Layer {
+    fn predict(&self, x: &Array1<f64>) -> Array1<f64> {
+        self.forward(x)
+    }
+}
+
+#[differentiable(wrt(layer))]
+fn model_loss(layer: &Layer, x: &Array1<f64>) -> f64 {
+    let f = layer.forward(x);
+    (&f * &f).sum()
+}
+
+#[test]
+fn trait_methods_delegate_to_inherent_ones() {
+    let layer = net().hidden;
+    let x = array![0.4, -0.9];
+    assert_eq!(Model::predict(&layer, &x), layer.forward(&x));
+    let (value, d) = model_loss_grad(&layer, &x);
+    assert_eq!(value, {
+        let f = Model::predict(&layer, &x);
+        (&f * &f).sum()
+    });
+    // d/dW (f . f) = 2 f xᵀ, d/db = 2 f.
+    let f = layer.forward(&x);
+    for r in 0..3 {
+        assert!((d.b[r] - 2.0 * f[r]).abs() < 1e-12);
+        for c in 0..2 {
+            assert!((d.w[[r, c]] - 2.0 * f[r] * x[c]).abs() < 1e-12);
+        }
+    }
+}

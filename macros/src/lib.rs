@@ -95,6 +95,51 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// Anything else is a compile error at the offending code that says what to
 /// write instead.
 ///
+/// # Trait methods
+///
+/// `#[differentiable]` goes on methods of inherent `impl` blocks. In an
+/// `impl Trait for Type` block it cannot work: the derivative's entry point
+/// and `NAME_grad` / `NAME_vjp` are methods beside the function, and a trait
+/// impl may hold only the trait's own items, so rustc reports "method
+/// `__reverse_NAME` is not a member of trait". Write the method in an
+/// inherent impl and let the trait method call it; differentiable bodies
+/// then call the inherent method (`layer.forward(&h)`; inherent methods come
+/// first in method resolution). Default methods of a trait, and calls
+/// through `dyn Trait` or a generic `T: Trait`, cannot be differentiated:
+/// which body runs is known only once types are.
+///
+/// ```
+/// use gradgen::prelude::*;
+///
+/// trait Model {
+///     fn predict(&self, x: f64) -> f64;
+/// }
+///
+/// #[derive(Parameters, Clone)]
+/// struct Line {
+///     w: f64,
+///     b: f64,
+/// }
+///
+/// impl Line {
+///     #[differentiable]
+///     fn predict(&self, x: f64) -> f64 {
+///         self.w * x + self.b
+///     }
+/// }
+///
+/// impl Model for Line {
+///     fn predict(&self, x: f64) -> f64 {
+///         Line::predict(self, x)
+///     }
+/// }
+///
+/// let line = Line { w: 2.0, b: 1.0 };
+/// let (y, (d_line, d_x)) = line.predict_grad(3.0);
+/// assert_eq!((y, d_line.w, d_line.b, d_x), (7.0, 3.0, 1.0, 2.0));
+/// assert_eq!(Model::predict(&line, 3.0), 7.0);
+/// ```
+///
 /// # Errors that come from rustc
 ///
 /// Most mistakes are reported by the macro at the offending code. A few are
