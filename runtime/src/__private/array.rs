@@ -280,6 +280,19 @@ pub(crate) fn sum_to_shape<A: Real, D: Dimension, O: Dimension>(
     full: ArrayView<'_, A, O>,
     shape: &D,
 ) -> Array<A, D> {
+    // The common case, a bias broadcast over the batch: `shape` is `full`'s
+    // trailing axes, so the leading ones sum away as the rows of a matrix.
+    let extra = full.ndim() - shape.ndim();
+    let inner = shape.size();
+    if full.shape()[extra..] == *shape.slice()
+        && inner > 0
+        && let Ok(rows) = full.to_shape((full.len() / inner, inner))
+    {
+        return rows
+            .sum_axis(Axis(0))
+            .into_shape_with_order(shape.clone())
+            .expect("the row sums have the operand's size");
+    }
     let mut out = Array::<A, D>::zeros(shape.clone());
     let mut acc = out.view_mut().into_dyn();
     for _ in shape.ndim()..full.ndim() {
