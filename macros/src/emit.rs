@@ -1162,24 +1162,17 @@ impl Body<'_> {
                     }
                 }
             }
-            // `while`: the condition reads the carried values of this pass.
-            crate::ir::LoopHead::While(cond) => {
-                let new_stack = new_stack(quote!(0));
-                quote_spanned! {span=>
-                    #(let mut #outs = #inits;)*
-                    #new_stack
-                    loop {
-                        let #item = ();
-                        #(let #phis = #outs;)*
+            crate::ir::LoopHead::While(_) | crate::ir::LoopHead::Loop => {
+                // `while`: the condition reads the carried values of this pass.
+                let test = match &lp.head {
+                    crate::ir::LoopHead::While(cond) => quote_spanned! {span=>
                         if !(#cond) {
                             #(#outs = #phis;)*
                             break;
                         }
-                        #pass
-                    }
-                }
-            }
-            crate::ir::LoopHead::Loop => {
+                    },
+                    _ => TokenStream::new(),
+                };
                 let new_stack = new_stack(quote!(0));
                 quote_spanned! {span=>
                     #(let mut #outs = #inits;)*
@@ -1187,6 +1180,7 @@ impl Body<'_> {
                     loop {
                         let #item = ();
                         #(let #phis = #outs;)*
+                        #test
                         #pass
                     }
                 }
