@@ -1090,7 +1090,10 @@ impl Body<'_> {
         let phis: Vec<Ident> = lp.phis.iter().map(|v| self.var(*v).clone()).collect();
         let inits: Vec<TokenStream> = lp.inits.iter().map(|v| self.moved_value(v)).collect();
         // What the backward pass of one pass reads, of what the pass binds.
-        let differentiated = lp.outs.iter().any(|v| self.analysis.useful[v.0]);
+        // Nothing to keep for a loop without derivative, or one computed
+        // for its values only (in an arm, which the backward pass runs again).
+        let differentiated =
+            lp.outs.iter().any(|v| self.analysis.useful[v.0]) && !(plain && !storing);
         let pushed: Vec<Ident> = if differentiated {
             let pass = self.loop_pass(lp);
             let read = idents(&pass.code);
