@@ -54,7 +54,7 @@ fn block(func: &Func, block: &Block, a: &mut Analysis) {
                     }
                     self::block(func, &region.block, a);
                     // The reverse sweep runs the branch again from its inputs.
-                    inputs_of(&region.block, &mut a.kept);
+                    inputs_of(&region.block, &mut a.kept, true);
                     region
                         .results
                         .iter()
@@ -87,7 +87,7 @@ fn block(func: &Func, block: &Block, a: &mut Analysis) {
                 }
                 // Each pass keeps what its steps read on the stack (and
                 // reads it in place, so nothing moves it first).
-                inputs_of(&lp.body.block, &mut a.kept);
+                inputs_of(&lp.body.block, &mut a.kept, false);
                 lp.outs.iter().for_each(|v| a.kept[v.0] = true);
             }
         }
@@ -131,25 +131,31 @@ fn keep_value(value: &Value, kept: &mut [bool]) {
 }
 
 /// Marks every variable a block reads as kept (what is defined inside is
-/// marked too, harmlessly: it is recomputed).
-fn inputs_of(block: &Block, kept: &mut [bool]) {
+/// marked too, harmlessly: it is recomputed or kept on a stack). A container
+/// written into moves into its next version, unless the block runs again in
+/// the backward pass (an arm: `rerun`), which then reads it again.
+fn inputs_of(block: &Block, kept: &mut [bool], rerun: bool) {
     for stmt in &block.stmts {
         match stmt {
-            Stmt::Step(step) => step
-                .op
-                .operands()
-                .into_iter()
-                .for_each(|(_, o)| keep_value(&o.value, kept)),
+            Stmt::Step(step) => match &step.op {
+                Op::SetIndex { value, .. } | Op::Push { value, .. } if !rerun => {
+                    keep_value(&value.value, kept)
+                }
+                op => op
+                    .operands()
+                    .into_iter()
+                    .for_each(|(_, o)| keep_value(&o.value, kept)),
+            },
             Stmt::Verbatim(_) => {}
             Stmt::Branch(branch) => {
                 kept[branch.head.var().0] = true;
                 for region in &branch.arms {
-                    inputs_of(&region.block, kept);
+                    inputs_of(&region.block, kept, true);
                     region.results.iter().for_each(|r| keep_value(r, kept));
                 }
             }
             Stmt::Loop(lp) => {
-                inputs_of(&lp.body.block, kept);
+                inputs_of(&lp.body.block, kept, rerun);
                 lp.inits
                     .iter()
                     .chain(&lp.body.results)

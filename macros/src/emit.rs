@@ -490,7 +490,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     entry_point(
         shared,
         &doc,
-        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, unused_assignments, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone, clippy::neg_cmp_op_on_partial_ord, clippy::nonminimal_bool)]),
+        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, unused_assignments, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone, clippy::neg_cmp_op_on_partial_ord, clippy::nonminimal_bool, clippy::let_unit_value)]),
         quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #keep #where_clause),
         quote!({
             use ::gradgen::__private as #gg;
@@ -1092,8 +1092,8 @@ impl Body<'_> {
         // What the backward pass of one pass reads, of what the pass binds.
         // Nothing to keep for a loop without derivative, or one computed
         // for its values only (in an arm, which the backward pass runs again).
-        let differentiated =
-            lp.outs.iter().any(|v| self.analysis.useful[v.0]) && !(plain && !storing);
+        let values_only = plain && !storing;
+        let differentiated = lp.outs.iter().any(|v| self.analysis.useful[v.0]) && !values_only;
         let pushed: Vec<Ident> = if differentiated {
             let pass = self.loop_pass(lp);
             let read = idents(&pass.code);
@@ -1247,8 +1247,7 @@ impl Body<'_> {
         let mut views = TokenStream::new();
         for stmt in &lp.body.block.stmts {
             if let crate::ir::Stmt::Step(step) = stmt
-                && let Op::Method { rule, .. } = &step.op
-                && crate::rules::VIEWS.contains(&rule.name)
+                && is_view(&step.op)
             {
                 views.extend(self.forward_step(step));
             }
@@ -1560,6 +1559,22 @@ impl Body<'_> {
     }
 }
 
+/// Whether a step makes a view of a value, or borrows it: cheap to make
+/// again, and not to be kept apart from what it borrows.
+fn is_view(op: &Op) -> bool {
+    match op {
+        Op::Method { rule, .. } => crate::rules::VIEWS.contains(&rule.name),
+        Op::Const(tokens) => match syn::parse2::<syn::Expr>(tokens.clone()) {
+            Ok(syn::Expr::Reference(_)) => true,
+            Ok(syn::Expr::MethodCall(m)) => {
+                crate::rules::VIEWS.contains(&m.method.to_string().as_str())
+            }
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// A loop's backward pass of one iteration, and what it needs around it.
 #[derive(Clone)]
 struct LoopPass {
@@ -1606,6 +1621,7 @@ fn let_bound(tokens: &TokenStream) -> Vec<Ident> {
                 proc_macro2::TokenTree::Ident(i)
                     if i != "mut"
                         && i != "ref"
+                        && i != "_"
                         && i.to_string()
                             .starts_with(|c: char| c.is_lowercase() || c == '_') =>
                 {

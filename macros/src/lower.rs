@@ -295,11 +295,18 @@ impl Lowering<'_> {
                     i += 1;
                     continue;
                 }
+                // A `loop` that ends the block is left only by its returns.
+                let ends_block = last && matches!(lp, Expr::Loop(_));
+                let after: SynStmt = if ends_block {
+                    SynStmt::Expr(syn::parse_quote!(#value), None)
+                } else {
+                    syn::parse_quote!(if #returned { return #value; })
+                };
                 let spliced: Vec<SynStmt> = vec![
                     syn::parse_quote!(let mut #value: #ret = ::core::default::Default::default();),
                     syn::parse_quote!(let mut #returned = false;),
                     SynStmt::Expr(lp, Some(Default::default())),
-                    syn::parse_quote!(if #returned { return #value; }),
+                    after,
                 ];
                 stmts.splice(i..=i, spliced);
                 continue;
@@ -332,6 +339,11 @@ impl Lowering<'_> {
                     .stmts
                     .push(Stmt::Verbatim(item.to_token_stream())),
                 SynStmt::Macro(m) => self.macro_stmt(&m.mac, m.to_token_stream()),
+                SynStmt::Expr(expr, None)
+                    if last && self.constant_code(expr) && !assigned_in(expr).is_empty() =>
+                {
+                    return self.constant_effects(expr, true);
+                }
                 SynStmt::Expr(expr, None) if last => return self.expr(expr, None),
                 SynStmt::Expr(expr, _) => self.expr_stmt(expr),
             }
@@ -600,6 +612,9 @@ impl Lowering<'_> {
                 self.rebind(&name, binding);
             }
             Expr::Macro(m) => self.macro_stmt(&m.mac, quote!(#m;)),
+            other if self.constant_code(other) && !assigned_in(other).is_empty() => {
+                self.constant_effects(other, false);
+            }
             other => {
                 let binding = self.expr(other, None);
                 // A constant statement may have effects (a call, a print):
@@ -615,6 +630,41 @@ impl Lowering<'_> {
                 }
             }
         }
+    }
+
+    /// Constant code that changes variables in place (`if k % 3 == 0 { n +=
+    /// 1; }`, `idx.push(k)`): it runs on copies of them, which the names
+    /// stand for from then on, so a value a step has read stays as it was
+    /// (the backward pass reads it) and code run again changes nothing twice.
+    /// Its value, if `value` is wanted, is a variable of its own.
+    fn constant_effects(&mut self, expr: &Expr, value: bool) -> Binding {
+        let span = expr_span(expr);
+        let mut copies = TokenStream::new();
+        for name in assigned_in(expr) {
+            let Some(Binding::Value(Operand {
+                value: Value::Var(old),
+                ..
+            })) = self.lookup(&name).cloned()
+            else {
+                continue;
+            };
+            let ident = Ident::new(&name, span);
+            let fresh = self.names.user(&ident);
+            let copy = self.new_var(fresh.clone(), false);
+            let old = &self.vars[old.0].name;
+            copies.extend(quote!(let mut #fresh = ::core::clone::Clone::clone(&#old);));
+            self.rebind(&ident, Binding::Value(Value::Var(copy).operand()));
+        }
+        let tokens = self.resolve(expr);
+        if !value {
+            self.block
+                .stmts
+                .push(Stmt::Verbatim(quote!(#copies #tokens;)));
+            return unit();
+        }
+        self.block.stmts.push(Stmt::Verbatim(copies));
+        let out = self.push_step(None, Op::Const(tokens), None, span);
+        Binding::Value(Value::Var(out).operand())
     }
 
     /// `v[i] = value` (or `op=`) into a container `v` built in the body:
@@ -645,8 +695,7 @@ impl Lowering<'_> {
             return;
         };
         if !self.value_varied(&base.value) && !self.value_varied(&value.value) {
-            let tokens = self.resolve(stmt);
-            self.block.stmts.push(Stmt::Verbatim(quote!(#tokens;)));
+            self.constant_effects(stmt, false);
             return;
         }
         let op = Op::SetIndex {
@@ -930,11 +979,9 @@ impl Lowering<'_> {
                     "building a struct of values with a derivative is not supported yet: return the values, or a tuple of them",
                 )
             }
-            Expr::Return(r) => {
-                self.reject(
-                    r.return_token.span(),
-                    "early `return` is not supported yet: make the value the function's final expression",
-                )
+            // A jump as an arm (`0 => continue,`): a statement of its own.
+            Expr::Return(_) | Expr::Break(_) | Expr::Continue(_) => {
+                self.stmts(vec![SynStmt::Expr(expr.clone(), None)])
             }
             // An assignment is a value too, `()`: `Some(n) => total = x * n,`.
             Expr::Assign(_) => {
@@ -1344,6 +1391,18 @@ impl Lowering<'_> {
         let value = f(self);
         let block = std::mem::replace(&mut self.block, outer);
         (block, value, self.scopes.clone())
+    }
+
+    /// Whether `expr` computes nothing with a derivative: it mentions none,
+    /// or it is a branch whose arms compute none (on a condition that may
+    /// read one).
+    fn constant_code(&self, expr: &Expr) -> bool {
+        match expr {
+            _ if !self.mentions_varied(expr) => true,
+            Expr::If(i) => self.branches_constant_if(i),
+            Expr::Match(m) => m.arms.iter().all(|a| !self.mentions_varied(&a.body)),
+            _ => false,
+        }
     }
 
     fn branches_constant_if(&self, i: &syn::ExprIf) -> bool {
@@ -1935,6 +1994,17 @@ fn collect_assigned(block: &syn::Block, out: &mut Vec<String>) {
         fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
     Assigned(out).visit_block(block);
+}
+
+/// The names an expression assigns (see [`collect_assigned`]).
+fn assigned_in(expr: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    let block = syn::Block {
+        brace_token: Default::default(),
+        stmts: vec![SynStmt::Expr(expr.clone(), None)],
+    };
+    collect_assigned(&block, &mut out);
+    out
 }
 
 fn local_name(expr: &Expr) -> Option<Ident> {

@@ -19,7 +19,8 @@ struct square {}
     clippy::clone_on_copy,
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
-    clippy::nonminimal_bool
+    clippy::nonminimal_bool,
+    clippy::let_unit_value
 )]
 impl square {
     ///The composition entry point of [`square`](square): runs the forward pass and the backward pass for the adjoint `d_t0` of the result, adds the adjoint of every argument into its slot, and returns the value.
@@ -119,7 +120,8 @@ struct chain {}
     clippy::clone_on_copy,
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
-    clippy::nonminimal_bool
+    clippy::nonminimal_bool,
+    clippy::let_unit_value
 )]
 impl chain {
     ///The composition entry point of [`chain`](chain): runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.

@@ -32,7 +32,8 @@ struct newton_sqrt {}
     clippy::clone_on_copy,
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
-    clippy::nonminimal_bool
+    clippy::nonminimal_bool,
+    clippy::let_unit_value
 )]
 impl newton_sqrt {
     ///The composition entry point of [`newton_sqrt`](newton_sqrt): runs the forward pass and the backward pass for the adjoint `d_t6` of the result, adds the adjoint of every argument into its slot, and returns the value.

@@ -19,7 +19,8 @@ impl Layer {
         clippy::clone_on_copy,
         clippy::redundant_clone,
         clippy::neg_cmp_op_on_partial_ord,
-        clippy::nonminimal_bool
+        clippy::nonminimal_bool,
+        clippy::let_unit_value
     )]
     #[inline]
     fn __reverse_forward<K: ::gradgen::__private::Keep<Array1<f64>>>(

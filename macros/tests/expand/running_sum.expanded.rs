@@ -24,7 +24,8 @@ struct running {}
     clippy::clone_on_copy,
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
-    clippy::nonminimal_bool
+    clippy::nonminimal_bool,
+    clippy::let_unit_value
 )]
 impl running {
     ///The composition entry point of [`running`](running): runs the forward pass and the backward pass for the adjoint `d_total_3` of the result, adds the adjoint of every argument into its slot, and returns the value.

@@ -221,7 +221,7 @@ where
     fn accumulate(&mut self, rhs: ArrayBase<S, D>) {
         if is_placeholder(self, &rhs) {
             *self = rhs.into_owned();
-        } else {
+        } else if !rhs.is_empty() {
             Zip::from(self).and(&rhs).for_each(|a, &b| *a += b);
         }
     }
@@ -237,7 +237,7 @@ where
     fn accumulate(&mut self, rhs: &'r ArrayBase<S, D>) {
         if is_placeholder(self, rhs) {
             *self = rhs.to_owned();
-        } else {
+        } else if !rhs.is_empty() {
             Zip::from(self).and(rhs).for_each(|a, &b| *a += b);
         }
     }

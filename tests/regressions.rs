@@ -1,0 +1,331 @@
+//! Programs that once differentiated wrongly or did not compile: constant
+//! code that changes variables in place (counters, flags, indices), jumps
+//! in every position, views of values local to a pass, containers written
+//! in branches. Each checks its value against the function and its
+//! derivative against central differences. They are written as users write
+//! them, which is not always as clippy would.
+
+#![allow(
+    clippy::needless_range_loop,
+    clippy::assign_op_pattern,
+    clippy::needless_return
+)]
+
+use gradgen::ndarray::{Array1, Array2, array};
+use gradgen::prelude::*;
+
+fn central(f: impl Fn(f64) -> f64, x: f64) -> f64 {
+    let h = 1e-6;
+    (f(x + h) - f(x - h)) / (2.0 * h)
+}
+
+fn check(f: impl Fn(f64) -> f64, f_grad: impl Fn(f64) -> (f64, f64), points: &[f64]) {
+    for &x in points {
+        let (value, d) = f_grad(x);
+        assert_eq!(value, f(x), "value at {x}");
+        let estimate = central(&f, x);
+        assert!(
+            (d - estimate).abs() < 1e-5 * (1.0 + estimate.abs()),
+            "at {x}: {d} vs {estimate}"
+        );
+    }
+}
+
+#[differentiable]
+fn cs(x: f64) -> f64 {
+    let mut n = 0;
+    let mut y = x;
+    for k in 0..10 {
+        if k % 3 == 0 {
+            n += 1;
+        }
+        y = y * 0.9 + x;
+    }
+    y * n as f64
+}
+
+#[differentiable]
+fn cs_last(x: f64) -> f64 {
+    let mut n = 0;
+    let mut y = x;
+    for k in 0..10 {
+        y = y * 0.9 + x;
+        if k % 3 == 0 {
+            n += 1;
+        }
+    }
+    y * n as f64
+}
+
+#[differentiable]
+fn inner_const(x: f64) -> f64 {
+    let mut y = x;
+    let mut steps = 0.0;
+    for k in 0..5 {
+        for _ in 0..k {
+            steps += 1.0;
+        }
+        y = y * 0.9 + x;
+    }
+    y * steps
+}
+
+#[differentiable]
+fn nested(x: f64) -> f64 {
+    let mut outer = x;
+    for i in 0..4 {
+        let mut inner = outer * 0.5;
+        for j in 0..10 {
+            inner = inner * x + 0.1 * (j as f64);
+            if inner > 3.0 {
+                break;
+            }
+        }
+        outer = outer + inner * (i as f64 + 1.0);
+        if outer > 50.0 {
+            break;
+        }
+    }
+    outer
+}
+
+// while with break, condition reads a carried value
+#[differentiable]
+fn while_cond(x: f64) -> f64 {
+    let mut y = x;
+    let mut n = 0;
+    while y < 10.0 {
+        y = y * 1.3 + x * 0.1;
+        n += 1;
+        if n > 30 {
+            break;
+        }
+        if y * x > 7.0 {
+            break;
+        }
+    }
+    y * (n as f64)
+}
+
+// integer counter only carried; used after
+#[differentiable]
+fn counter(x: f64) -> f64 {
+    let mut n = 0usize;
+    let mut k = 0;
+    while k < 10 {
+        k += 1;
+        if (k as f64) > x * 3.0 {
+            n += 2;
+        }
+    }
+    x * n as f64
+}
+
+// a constant read by a step, then changed in place by constant code in the same pass
+#[differentiable]
+fn mutated_const(x: f64) -> f64 {
+    let mut y = x;
+    for k in 0..3 {
+        let mut c = 2.0;
+        y = y * c;
+        if k < 100 {
+            c = 5.0;
+        }
+        y = y + c * 0.0;
+    }
+    y
+}
+
+// constant code after an early return mutates a variable declared before it
+#[differentiable]
+fn twice(x: f64) -> f64 {
+    let mut n = 0.0;
+    if x > 10.0 {
+        return x;
+    }
+    for _ in 0..3 {
+        n += 1.0;
+    }
+    n * x
+}
+
+#[differentiable]
+fn twice_loop(x: f64) -> f64 {
+    let mut y = x;
+    for k in 0..3 {
+        let mut c = 1.0;
+        if k == 1 {
+            continue;
+        }
+        for _ in 0..2 {
+            c += 1.0;
+        }
+        y = y * c;
+    }
+    y
+}
+
+#[differentiable(wrt(x))]
+fn tail_match_return(x: f64, k: u32) -> f64 {
+    let y = x * x;
+    match k {
+        0 => return y * 2.0,
+        _ => y + x,
+    }
+}
+
+// in-place mutation of an index by constant code, container built in the body
+#[differentiable]
+fn idx_mut(x: f64) -> f64 {
+    let mut v = vec![0.0; 2];
+    let mut j = 0;
+    v[j] = x * 2.0;
+    if v.len() > 1 {
+        j = 1;
+    }
+    v[j] += x * x;
+    v[0] * 3.0 + v[1]
+}
+
+// continue in a match inside a while whose condition reads a carried value
+#[differentiable]
+fn while_match(x: f64) -> f64 {
+    let mut y = x;
+    let mut k = 0;
+    while y < 5.0 && k < 30 {
+        k += 1;
+        match k % 3 {
+            0 => continue,
+            1 => y = y * 1.2,
+            _ => y = y + x * 0.1,
+        }
+        y = y + 0.01;
+    }
+    y
+}
+
+// Vec of arrays written in a loop
+#[differentiable(wrt(w))]
+fn vec_of_arrays(w: &Array1<f64>) -> f64 {
+    let mut hs = vec![Array1::<f64>::zeros(2); 3];
+    let mut h = w.clone();
+    for t in 0..3 {
+        h = (&h * w).tanh();
+        hs[t] = h.clone();
+    }
+    hs[0] = w * 3.0;
+    let mut s = 0.0;
+    for t in 0..3 {
+        s += hs[t].sum() * (t as f64 + 1.0);
+    }
+    s
+}
+
+// `loop` as the tail expression, left only by `return`
+#[differentiable]
+fn newton_tail(a: f64) -> f64 {
+    let mut x = a;
+    loop {
+        let next = 0.5 * (x + a / x);
+        if (next - x).abs() < 1e-12 {
+            return next;
+        }
+        x = next;
+    }
+}
+
+#[differentiable]
+fn wild(x: f64) -> f64 {
+    let mut y = x;
+    for k in 0..3 {
+        let _ = k;
+        for _ in 0..2 {
+            y = y * x + 0.1;
+        }
+    }
+    y
+}
+
+#[differentiable(wrt(w))]
+fn const_local_view(w: &Array1<f64>, xs: &Array2<f64>) -> f64 {
+    let mut s = 0.0;
+    for t in 0..xs.nrows() {
+        let m = xs * (t as f64 + 1.0);
+        let z = m.row(t).dot(w);
+        s += z.tanh();
+    }
+    s
+}
+
+// writes inside branches and loops
+#[differentiable]
+fn write_branch(x: f64) -> f64 {
+    let mut v = vec![0.0; 4];
+    for i in 0..4 {
+        if i % 2 == 0 {
+            v[i] = x * i as f64;
+        } else {
+            v[i] -= x.sin();
+        }
+    }
+    if x > 0.5 {
+        v[0] = x.exp();
+    }
+    let mut s = 0.0;
+    for i in 0..4 {
+        s += v[i] * v[i];
+    }
+    s
+}
+
+#[test]
+fn constant_code_changes_copies() {
+    check(cs, cs_grad, &[0.3, 1.7]);
+    check(cs_last, cs_last_grad, &[0.3, 1.7]);
+    check(inner_const, inner_const_grad, &[0.7, 2.0]);
+    check(counter, counter_grad, &[0.3, 1.2, 2.5]);
+    check(mutated_const, mutated_const_grad, &[0.7]);
+    check(twice, twice_grad, &[0.7, 11.0]);
+    check(twice_loop, twice_loop_grad, &[0.7]);
+    check(idx_mut, idx_mut_grad, &[0.4, 1.3]);
+}
+
+#[test]
+fn jumps_everywhere() {
+    check(nested, nested_grad, &[0.3, 0.9, 1.4]);
+    check(while_cond, while_cond_grad, &[0.5, 1.5]);
+    check(while_match, while_match_grad, &[0.3, 1.7]);
+    check(newton_tail, newton_tail_grad, &[2.0, 9.0]);
+    check(wild, wild_grad, &[0.7]);
+    for k in [0, 3] {
+        check(
+            |x| tail_match_return(x, k),
+            |x| tail_match_return_grad(x, k),
+            &[0.7],
+        );
+    }
+}
+
+#[test]
+fn arrays_local_to_a_pass() {
+    let xs = array![[1.0, 2.0], [3.0, 4.0]];
+    let w: Array1<f64> = array![0.3, -0.2];
+    let (value, d_w) = const_local_view_grad(&w, &xs);
+    assert_eq!(value, const_local_view(&w, &xs));
+    let (_, d_v) = vec_of_arrays_grad(&w);
+    for i in 0..2 {
+        let at = |f: &dyn Fn(&Array1<f64>) -> f64| {
+            central(
+                |t| {
+                    let mut w = w.clone();
+                    w[i] = t;
+                    f(&w)
+                },
+                w[i],
+            )
+        };
+        assert!((d_w[i] - at(&|w| const_local_view(w, &xs))).abs() < 1e-6);
+        assert!((d_v[i] - at(&|w| vec_of_arrays(w))).abs() < 1e-6);
+    }
+    check(write_branch, write_branch_grad, &[0.3, 0.9]);
+}
