@@ -329,3 +329,43 @@ fn arrays_local_to_a_pass() {
     }
     check(write_branch, write_branch_grad, &[0.3, 0.9]);
 }
+
+static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+fn tick() -> f64 {
+    CALLS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    1.0
+}
+
+/// Constant code after an early return sits in an arm: it runs once.
+#[differentiable]
+fn side_effect(x: f64) -> f64 {
+    if x < -10.0 {
+        return 0.0;
+    }
+    let c = tick();
+    x * x * c
+}
+
+/// A loop inside an arm keeps its stack with the arm's values.
+#[differentiable]
+fn loop_in_arm(x: f64) -> f64 {
+    let mut y = x;
+    if x > 0.0 {
+        for k in 0..4 {
+            y = y * x + k as f64;
+        }
+    } else {
+        y = y.sin();
+    }
+    y
+}
+
+#[test]
+fn arms_run_once() {
+    CALLS.store(0, std::sync::atomic::Ordering::SeqCst);
+    let (value, d) = side_effect_grad(1.5);
+    assert_eq!((value, d), (2.25, 3.0));
+    assert_eq!(CALLS.load(std::sync::atomic::Ordering::SeqCst), 1);
+    check(loop_in_arm, loop_in_arm_grad, &[-0.5, 0.8]);
+}

@@ -53,12 +53,8 @@ fn block(func: &Func, block: &Block, a: &mut Analysis) {
                         }
                     }
                     self::block(func, &region.block, a);
-                    // The reverse sweep runs the branch again from its inputs.
+                    // The reverse sweep reads what the arm kept.
                     inputs_of(&region.block, &mut a.kept, true);
-                    region
-                        .results
-                        .iter()
-                        .for_each(|r| keep_value(r, &mut a.kept));
                 }
                 a.kept[branch.head.var().0] = true;
             }
@@ -131,14 +127,15 @@ fn keep_value(value: &Value, kept: &mut [bool]) {
 }
 
 /// Marks every variable a block reads as kept (what is defined inside is
-/// marked too, harmlessly: it is recomputed or kept on a stack). A container
-/// written into moves into its next version, unless the block runs again in
-/// the backward pass (an arm: `rerun`), which then reads it again.
-fn inputs_of(block: &Block, kept: &mut [bool], rerun: bool) {
+/// marked too: it is kept for the backward pass). A container written into
+/// moves into its next version, unless the block is an arm (`in_arm`), whose
+/// backward pass starts the adjoints of what it reads from outside at zeros
+/// shaped like them.
+fn inputs_of(block: &Block, kept: &mut [bool], in_arm: bool) {
     for stmt in &block.stmts {
         match stmt {
             Stmt::Step(step) => match &step.op {
-                Op::SetIndex { value, .. } | Op::Push { value, .. } if !rerun => {
+                Op::SetIndex { value, .. } | Op::Push { value, .. } if !in_arm => {
                     keep_value(&value.value, kept)
                 }
                 op => op
@@ -151,11 +148,10 @@ fn inputs_of(block: &Block, kept: &mut [bool], rerun: bool) {
                 kept[branch.head.var().0] = true;
                 for region in &branch.arms {
                     inputs_of(&region.block, kept, true);
-                    region.results.iter().for_each(|r| keep_value(r, kept));
                 }
             }
             Stmt::Loop(lp) => {
-                inputs_of(&lp.body.block, kept, rerun);
+                inputs_of(&lp.body.block, kept, in_arm);
                 lp.inits
                     .iter()
                     .chain(&lp.body.results)

@@ -441,6 +441,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         storing: false,
         stacks: Vec::new(),
         passes: Vec::new(),
+        arm_passes: Vec::new(),
         adjoints,
         param_adjoints,
     };
@@ -530,6 +531,9 @@ struct Body<'a> {
     /// Each loop's backward pass of one iteration, generated with its
     /// forward pass, by the loop's address in the IR.
     passes: Vec<(usize, LoopPass)>,
+    /// Each branch's backward passes, generated with its forward pass, by
+    /// the branch's address in the IR.
+    arm_passes: Vec<(usize, ArmPasses)>,
     /// The adjoint of each variable, named once and fresh against every
     /// name in the function, so every use spells it alike (text and span).
     adjoints: Vec<Ident>,
@@ -685,32 +689,136 @@ impl Body<'_> {
         out
     }
 
-    /// A branch in the forward sweep: the arm taken computes its values
-    /// only; the backward pass runs it again with tapes (see `reverse_branch`).
+    /// A branch in the forward sweep: the arm taken computes its values and
+    /// hands out, besides them, what its backward pass reads (in an
+    /// `Option` per arm, `Some` for the arm taken), so the backward pass
+    /// runs the arm's backward pass without computing the arm again.
     fn forward_branch(&mut self, branch: &crate::ir::Branch) -> TokenStream {
-        let outer = std::mem::replace(&mut self.plain, true);
-        let storing = std::mem::replace(&mut self.storing, false);
+        let span = branch.span;
+        let (plain, storing) = (self.plain, self.storing);
+        (self.plain, self.storing) = (true, true);
+        let bodies: Vec<TokenStream> = branch
+            .arms
+            .iter()
+            .map(|region| self.forward_block(&region.block))
+            .collect();
+        (self.plain, self.storing) = (plain, storing);
+        let differentiated = branch.outs.iter().any(|v| self.analysis.useful[v.0]);
+        // Each arm's backward pass, generated now to know what it reads.
+        let mut kept: Vec<Vec<Ident>> = Vec::new();
+        let mut slots: Vec<Ident> = Vec::new();
+        if differentiated {
+            let mut codes = Vec::new();
+            for (k, body) in bodies.iter().enumerate() {
+                let code = self.arm_pass(branch, k);
+                let read = idents(&code);
+                let remade = let_bound(&code);
+                kept.push(
+                    let_bound(body)
+                        .into_iter()
+                        .filter(|n| read.contains(&n.to_string()) && !remade.contains(n))
+                        .fold(Vec::new(), |mut all, n| {
+                            if !all.contains(&n) {
+                                all.push(n);
+                            }
+                            all
+                        }),
+                );
+                slots.push(self.names.fresh(&format!("arm{k}"), span));
+                codes.push(code);
+            }
+            self.arm_passes.push((
+                branch_key(branch),
+                ArmPasses {
+                    slots: slots.clone(),
+                    kept: kept.clone(),
+                    codes,
+                },
+            ));
+        }
         let mut arms = Vec::new();
-        for region in &branch.arms {
-            let block = self.forward_block(&region.block);
-            let values: Vec<TokenStream> =
-                region.results.iter().map(|v| self.moved_value(v)).collect();
+        for (k, (region, body)) in branch.arms.iter().zip(&bodies).enumerate() {
+            let mut values: Vec<TokenStream> = region
+                .results
+                .iter()
+                .map(|v| match v {
+                    // What the arm keeps is copied into what it gives.
+                    Value::Var(x)
+                        if kept.get(k).is_some_and(|kept| kept.contains(self.var(*x))) =>
+                    {
+                        let x = self.var(*x);
+                        quote!(::core::clone::Clone::clone(&#x))
+                    }
+                    other => self.moved_value(other),
+                })
+                .collect();
+            for j in 0..slots.len() {
+                values.push(if j == k {
+                    let kept = &kept[k];
+                    quote!(::core::option::Option::Some((#(#kept,)*)))
+                } else {
+                    quote!(::core::option::Option::None)
+                });
+            }
             let value = match values.as_slice() {
                 [one] => quote!(#one),
                 many => quote!((#(#many),*)),
             };
-            arms.push(quote!({ #block #value }));
+            arms.push(quote!({ #body #value }));
         }
-        self.plain = outer;
-        self.storing = storing;
-        let outs: Vec<&Ident> = branch.outs.iter().map(|v| self.var(*v)).collect();
+        let outs: Vec<&Ident> = branch
+            .outs
+            .iter()
+            .map(|v| self.var(*v))
+            .chain(&slots)
+            .collect();
         let pattern = match outs.as_slice() {
             [one] => quote!(#one),
             many => quote!((#(#many),*)),
         };
         let choice = self.choose(branch, &arms);
-        let span = branch.span;
         quote_spanned!(span=> let #pattern = #choice;)
+    }
+
+    /// The backward pass of arm `k` of a branch, on what the arm kept: the
+    /// adjoints of the branch's values go to the arm's results, and on.
+    fn arm_pass(&mut self, branch: &crate::ir::Branch, k: usize) -> TokenStream {
+        let region = &branch.arms[k];
+        let (seen, plain, storing) = (self.seen.clone(), self.plain, self.storing);
+        (self.plain, self.storing) = (false, false);
+        // The adjoints of what the arm reads from outside exist by then.
+        for v in outer_vars(region) {
+            if self.func.vars[v.0].varied {
+                self.seen[v.0] = true;
+            }
+        }
+        inner_vars(&region.block)
+            .iter()
+            .for_each(|v| self.seen[v.0] = false);
+        let mut code = self.remade_views(&region.block);
+        for (out, result) in branch.outs.iter().zip(&region.results) {
+            if self.analysis.useful[out.0] {
+                let d_out = self.adjoint(*out);
+                code.extend(self.contribute(result, d_out.into_token_stream()));
+            }
+        }
+        code.extend(self.reverse_block(&region.block));
+        (self.seen, self.plain, self.storing) = (seen, plain, storing);
+        code
+    }
+
+    /// Views (and borrows) a block's steps made, made again for its backward
+    /// pass rather than kept: they borrow what is kept.
+    fn remade_views(&mut self, block: &crate::ir::Block) -> TokenStream {
+        let mut views = TokenStream::new();
+        for stmt in &block.stmts {
+            if let crate::ir::Stmt::Step(step) = stmt
+                && is_view(&step.op)
+            {
+                views.extend(self.forward_step(step));
+            }
+        }
+        views
     }
 
     /// `if c { arms[0] } else { arms[1] }`, or the `match` with one arm per
@@ -1244,14 +1352,7 @@ impl Body<'_> {
         code.extend(hand_on);
         // Views of the pass's values are made again rather than kept: they
         // borrow what the stack holds.
-        let mut views = TokenStream::new();
-        for stmt in &lp.body.block.stmts {
-            if let crate::ir::Stmt::Step(step) = stmt
-                && is_view(&step.op)
-            {
-                views.extend(self.forward_step(step));
-            }
-        }
+        let mut views = self.remade_views(&lp.body.block);
         views.extend(code);
         let code = views;
         (self.seen, self.plain, self.storing) = (seen, plain, storing);
@@ -1336,13 +1437,21 @@ impl Body<'_> {
         }
     }
 
-    /// A branch in the backward sweep: the arm taken runs again, this time
-    /// keeping what its backward pass reads, then runs that backward pass.
-    /// Outer values it adds into get their adjoints (zeros) first.
+    /// A branch in the backward sweep: the arm taken runs its backward pass
+    /// on what it kept. Outer values it adds into get their adjoints (zeros)
+    /// first.
     fn reverse_branch(&mut self, branch: &crate::ir::Branch) -> TokenStream {
         if !branch.outs.iter().any(|v| self.analysis.useful[v.0]) {
             return TokenStream::new();
         }
+        let Some(passes) = self
+            .arm_passes
+            .iter()
+            .rfind(|(key, _)| *key == branch_key(branch))
+            .map(|(_, p)| p.clone())
+        else {
+            return TokenStream::new();
+        };
         let gg = self.gg.clone();
         let mut accumulators = TokenStream::new();
         for region in &branch.arms {
@@ -1354,19 +1463,25 @@ impl Body<'_> {
                 }
             }
         }
-        let mut arms = Vec::new();
-        for region in &branch.arms {
-            let forward = self.forward_block(&region.block);
-            let mut seeds = TokenStream::new();
-            for (out, result) in branch.outs.iter().zip(&region.results) {
-                if self.analysis.useful[out.0] {
-                    let d_out = self.adjoint(*out);
-                    seeds.extend(self.contribute(result, d_out.into_token_stream()));
-                }
-            }
-            let reverse = self.reverse_block(&region.block);
-            arms.push(quote!({ #forward #seeds #reverse }));
-        }
+        let arms: Vec<TokenStream> = passes
+            .slots
+            .iter()
+            .zip(&passes.kept)
+            .zip(&passes.codes)
+            .map(|((slot, kept), code)| {
+                // A loop's stack the arm kept is popped.
+                let kept = kept.iter().map(|k| {
+                    let stack = self.stacks.iter().any(|(_, stack, _)| stack == k);
+                    if stack { quote!(mut #k) } else { quote!(#k) }
+                });
+                quote!({
+                    let ::core::option::Option::Some((#(#kept,)*)) = #slot else {
+                        ::core::unreachable!("the arm taken kept its values")
+                    };
+                    #code
+                })
+            })
+            .collect();
         let choice = self.choose(branch, &arms);
         quote!(#accumulators #choice)
     }
@@ -1573,6 +1688,21 @@ fn is_view(op: &Op) -> bool {
         },
         _ => false,
     }
+}
+
+/// The backward passes of a branch's arms, and what each arm keeps for it.
+#[derive(Clone)]
+struct ArmPasses {
+    /// The variable that holds each arm's kept values (`Some` for the arm
+    /// taken).
+    slots: Vec<Ident>,
+    kept: Vec<Vec<Ident>>,
+    codes: Vec<TokenStream>,
+}
+
+/// A branch's identity: its place in the IR.
+fn branch_key(branch: &crate::ir::Branch) -> usize {
+    branch as *const crate::ir::Branch as usize
 }
 
 /// A loop's backward pass of one iteration, and what it needs around it.

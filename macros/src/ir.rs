@@ -98,10 +98,10 @@ pub enum LoopHead {
     Loop,
 }
 
-/// A choice between arms. The forward sweep runs the arm taken; the
-/// reverse sweep runs it again, with its own backward pass, from the same
-/// inputs (the arm is recomputed, as a callee is), so nothing of it has to
-/// be kept across the rest of the function.
+/// A choice between arms. The forward sweep runs the arm taken, which hands
+/// out (in an `Option` per arm) what its backward pass reads; the reverse
+/// sweep runs the backward pass of the arm taken on it, without computing
+/// the arm again.
 pub struct Branch {
     pub head: Head,
     /// The arms, in the order the head lists them.

@@ -56,8 +56,8 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   without derivative (an integer, an enum, a `bool`, a tuple of those;
 ///   patterns may bind names, guards may test anything), as statements
 ///   (assigning variables) and as expressions: the arm taken is
-///   differentiated (the backward pass runs it again, with its own backward
-///   pass);
+///   differentiated (it keeps what its backward pass reads, which runs on
+///   it);
 /// - `for` over constants (`for k in 0..w.len()`) or over the elements of an
 ///   argument (`for layer in &p.layers`), `while cond` and `loop`, with
 ///   values carried from one iteration to the next: the forward pass keeps

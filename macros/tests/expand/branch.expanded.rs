@@ -36,14 +36,14 @@ impl piecewise {
         use ::gradgen::__private as gg;
         let _ = piecewise;
         let t0 = x > 0.0;
-        let y = if t0 {
+        let (y, arm0, arm1) = if t0 {
             let t1 = x.ln_1p();
             let t2 = gg::mul(a, gg::reuse(&t1)).0;
-            ::core::clone::Clone::clone(&t2)
+            (t2, ::core::option::Option::Some((t1,)), ::core::option::Option::None)
         } else {
             let t3 = a * x;
             let t4 = gg::mul(gg::reuse(&t3), x).0;
-            ::core::clone::Clone::clone(&t4)
+            (t4, ::core::option::Option::None, ::core::option::Option::Some((t3,)))
         };
         let (t5, t5_tape) = gg::add(y, x);
         let mut d_x_scratch = ::core::option::Option::None;
@@ -53,18 +53,23 @@ impl piecewise {
         gg::acc(&mut *d_x, t5_tape.rhs(&d_t5));
         let d_y = t5_tape.lhs_owned(d_t5);
         if t0 {
-            let t1 = x.ln_1p();
-            let (t2, t2_tape) = gg::mul(a, gg::reuse(&t1));
+            let ::core::option::Option::Some((t1,)) = arm0 else {
+                ::core::unreachable!("the arm taken kept its values")
+            };
             let d_t2 = d_y;
+            let t2_tape = gg::mul_tape(a, gg::reuse(&t1));
             gg::acc(&mut *d_a, t2_tape.lhs(&d_t2));
             let d_t1 = t2_tape.rhs(&d_t2);
             gg::acc(&mut *d_x, gg::d_ln_1p(d_t1, &x));
         } else {
-            let (t3, t3_tape) = gg::mul(a, x);
-            let (t4, t4_tape) = gg::mul(gg::reuse(&t3), x);
+            let ::core::option::Option::Some((t3,)) = arm1 else {
+                ::core::unreachable!("the arm taken kept its values")
+            };
             let d_t4 = d_y;
+            let t4_tape = gg::mul_tape(gg::reuse(&t3), x);
             let d_t3 = t4_tape.lhs(&d_t4);
             gg::acc(&mut *d_x, t4_tape.rhs(&d_t4));
+            let t3_tape = gg::mul_tape(a, x);
             gg::acc(&mut *d_a, t3_tape.lhs(&d_t3));
             gg::acc(&mut *d_x, t3_tape.rhs(&d_t3));
         }

@@ -60,69 +60,92 @@ impl newton_sqrt {
             let returned_1 = returned_4;
             let x = x_3;
             let t0 = k % 2 == 1;
-            let (exit_2, result_3, returned_3, x_2) = if t0 {
+            let (exit_2, result_3, returned_3, x_2, arm0_1, arm1_1) = if t0 {
                 (
                     false,
-                    ::core::clone::Clone::clone(&result_1),
-                    ::core::clone::Clone::clone(&returned_1),
+                    result_1,
+                    returned_1,
                     ::core::clone::Clone::clone(&x),
+                    ::core::option::Option::Some(()),
+                    ::core::option::Option::None,
                 )
             } else {
                 let t1 = gg::div(a, gg::reuse(&x)).0;
                 let t2 = gg::add(gg::reuse(&x), gg::reuse(&t1)).0;
                 let next = gg::mul(0.5, gg::reuse(&t2)).0;
                 let t3 = (next - x).abs() < 1e-12;
-                let (exit_1, result_2, returned_2, x_1) = if t3 {
+                let (exit_1, result_2, returned_2, x_1, arm0, arm1) = if t3 {
                     (
                         true,
-                        ::core::clone::Clone::clone(&next),
+                        next,
                         true,
                         ::core::clone::Clone::clone(&x),
+                        ::core::option::Option::Some(()),
+                        ::core::option::Option::None,
                     )
                 } else {
                     let t4 = next > 1e6;
                     let exit = if t4 { true } else { false };
                     (
-                        ::core::clone::Clone::clone(&exit),
-                        ::core::clone::Clone::clone(&result_1),
-                        ::core::clone::Clone::clone(&returned_1),
-                        ::core::clone::Clone::clone(&next),
+                        exit,
+                        result_1,
+                        returned_1,
+                        next,
+                        ::core::option::Option::None,
+                        ::core::option::Option::Some(()),
                     )
                 };
                 (
-                    ::core::clone::Clone::clone(&exit_1),
-                    ::core::clone::Clone::clone(&result_2),
-                    ::core::clone::Clone::clone(&returned_2),
-                    ::core::clone::Clone::clone(&x_1),
+                    exit_1,
+                    result_2,
+                    returned_2,
+                    x_1,
+                    ::core::option::Option::None,
+                    ::core::option::Option::Some((t1, t2, next, t3, arm0, arm1)),
                 )
             };
             result_4 = result_3;
             returned_4 = returned_3;
             x_3 = x_2;
-            stack.push((item, result_1, returned_1, x, t0));
+            stack.push((item, result_1, x, t0, arm0_1, arm1_1));
             if exit_2 {
                 break;
             }
         }
         let t5 = returned_4;
-        let t6 = if t5 {
-            ::core::clone::Clone::clone(&result_4)
+        let (t6, arm0_2, arm1_2) = if t5 {
+            (
+                ::core::clone::Clone::clone(&result_4),
+                ::core::option::Option::Some(()),
+                ::core::option::Option::None,
+            )
         } else {
-            ::core::clone::Clone::clone(&x_3)
+            (
+                ::core::clone::Clone::clone(&x_3),
+                ::core::option::Option::None,
+                ::core::option::Option::Some(()),
+            )
         };
         let mut d_a_scratch = ::core::option::Option::None;
         let d_a = d_a.or_scratch(&mut d_a_scratch, &a);
         let mut d_result_4 = gg::zero_like(&result_4);
         let mut d_x_3 = gg::zero_like(&x_3);
         if t5 {
+            let ::core::option::Option::Some(()) = arm0_2 else {
+                ::core::unreachable!("the arm taken kept its values")
+            };
             gg::acc(&mut d_result_4, d_t6);
         } else {
+            let ::core::option::Option::Some(()) = arm1_2 else {
+                ::core::unreachable!("the arm taken kept its values")
+            };
             gg::acc(&mut d_x_3, d_t6);
         }
         let mut d_result_1_next = d_result_4;
         let mut d_x_next = d_x_3;
-        while let ::core::option::Option::Some((item, result_1, returned_1, x, t0)) = stack
-            .pop()
+        while let ::core::option::Option::Some(
+            (item, result_1, x, t0, arm0_1, arm1_1),
+        ) = stack.pop()
         {
             let k = item;
             let mut d_result_3 = d_result_1_next;
@@ -130,45 +153,36 @@ impl newton_sqrt {
             let mut d_result_1 = gg::zero_like(&result_1);
             let mut d_x = gg::zero_like(&x);
             if t0 {
+                let ::core::option::Option::Some(()) = arm0_1 else {
+                    ::core::unreachable!("the arm taken kept its values")
+                };
                 gg::acc(&mut d_result_1, d_result_3);
                 gg::acc(&mut d_x, d_x_2);
             } else {
-                let (t1, t1_tape) = gg::div(a, gg::reuse(&x));
-                let (t2, t2_tape) = gg::add(gg::reuse(&x), gg::reuse(&t1));
-                let (next, next_tape) = gg::mul(0.5, gg::reuse(&t2));
-                let t3 = (next - x).abs() < 1e-12;
-                let (exit_1, result_2, returned_2, x_1) = if t3 {
-                    (
-                        true,
-                        ::core::clone::Clone::clone(&next),
-                        true,
-                        ::core::clone::Clone::clone(&x),
-                    )
-                } else {
-                    let t4 = next > 1e6;
-                    let exit = if t4 { true } else { false };
-                    (
-                        ::core::clone::Clone::clone(&exit),
-                        ::core::clone::Clone::clone(&result_1),
-                        ::core::clone::Clone::clone(&returned_1),
-                        ::core::clone::Clone::clone(&next),
-                    )
-                };
+                let ::core::option::Option::Some((t1, t2, next, t3, arm0, arm1)) = arm1_1
+                else { ::core::unreachable!("the arm taken kept its values") };
                 let mut d_result_2 = d_result_3;
                 let mut d_x_1 = d_x_2;
                 let mut d_next = gg::zero_like(&next);
                 if t3 {
+                    let ::core::option::Option::Some(()) = arm0 else {
+                        ::core::unreachable!("the arm taken kept its values")
+                    };
                     gg::acc(&mut d_next, d_result_2);
                     gg::acc(&mut d_x, d_x_1);
                 } else {
-                    let t4 = next > 1e6;
-                    let exit = if t4 { true } else { false };
+                    let ::core::option::Option::Some(()) = arm1 else {
+                        ::core::unreachable!("the arm taken kept its values")
+                    };
                     gg::acc(&mut d_result_1, d_result_2);
                     gg::acc(&mut d_next, d_x_1);
                 }
+                let next_tape = gg::mul_tape(0.5, gg::reuse(&t2));
                 let mut d_t2 = next_tape.rhs(&d_next);
+                let t2_tape = gg::add_tape(gg::reuse(&x), gg::reuse(&t1));
                 gg::acc(&mut d_x, t2_tape.lhs(&d_t2));
                 let mut d_t1 = t2_tape.rhs_owned(d_t2);
+                let t1_tape = gg::div_tape(a, gg::reuse(&x));
                 gg::acc(&mut *d_a, t1_tape.lhs(&d_t1));
                 gg::acc(&mut d_x, t1_tape.rhs(&d_t1));
             }

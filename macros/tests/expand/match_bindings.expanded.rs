@@ -38,31 +38,55 @@ impl scaled {
         use ::gradgen::__private as gg;
         let _ = scaled;
         let t0 = scale;
-        let t3 = match ::core::clone::Clone::clone(&t0) {
+        let (t3, arm0, arm1, arm2) = match ::core::clone::Clone::clone(&t0) {
             Some(n) if n > 1 => {
                 let t1 = x.powi(n);
-                ::core::clone::Clone::clone(&t1)
+                (
+                    t1,
+                    ::core::option::Option::Some(()),
+                    ::core::option::Option::None,
+                    ::core::option::Option::None,
+                )
             }
             Some(_) => {
                 let t2 = x.sin();
-                ::core::clone::Clone::clone(&t2)
+                (
+                    t2,
+                    ::core::option::Option::None,
+                    ::core::option::Option::Some(()),
+                    ::core::option::Option::None,
+                )
             }
-            None => x,
+            None => {
+                (
+                    x,
+                    ::core::option::Option::None,
+                    ::core::option::Option::None,
+                    ::core::option::Option::Some(()),
+                )
+            }
         };
         let mut d_x_scratch = ::core::option::Option::None;
         let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
         match ::core::clone::Clone::clone(&t0) {
             Some(n) if n > 1 => {
-                let t1 = x.powi(n);
+                let ::core::option::Option::Some(()) = arm0 else {
+                    ::core::unreachable!("the arm taken kept its values")
+                };
                 let d_t1 = d_t3;
                 gg::acc(&mut *d_x, gg::d_powi(d_t1, &x, n));
             }
             Some(_) => {
-                let t2 = x.sin();
+                let ::core::option::Option::Some(()) = arm1 else {
+                    ::core::unreachable!("the arm taken kept its values")
+                };
                 let d_t2 = d_t3;
                 gg::acc(&mut *d_x, gg::d_sin(d_t2, &x));
             }
             None => {
+                let ::core::option::Option::Some(()) = arm2 else {
+                    ::core::unreachable!("the arm taken kept its values")
+                };
                 gg::acc(&mut *d_x, d_t3);
             }
         }
