@@ -369,3 +369,49 @@ fn arms_run_once() {
     assert_eq!(CALLS.load(std::sync::atomic::Ordering::SeqCst), 1);
     check(loop_in_arm, loop_in_arm_grad, &[-0.5, 0.8]);
 }
+
+/// Many statements whose arms partly jump: the rest of the pass follows each
+/// once (behind a flag), not copied into every arm, so the code stays small.
+#[differentiable]
+fn many_partial_jumps(x: f64) -> f64 {
+    let mut y = x;
+    for k in 0..20 {
+        if k % 2 == 0 {
+            if k % 3 == 0 {
+                continue;
+            }
+            y = y * 1.01;
+        }
+        if k % 5 == 0 {
+            if k % 7 == 0 {
+                continue;
+            }
+            y = y * 1.02;
+        }
+        if k % 4 == 0 {
+            if k % 9 == 0 {
+                break;
+            }
+            y = y * 1.03;
+        }
+        if k % 6 == 0 {
+            if k % 11 == 0 {
+                continue;
+            }
+            y = y * 1.04;
+        }
+        if k % 8 == 0 {
+            if k % 13 == 0 {
+                continue;
+            }
+            y = y * 1.05;
+        }
+        y = y + x * 0.01;
+    }
+    y
+}
+
+#[test]
+fn partial_jumps() {
+    check(many_partial_jumps, many_partial_jumps_grad, &[0.7, 1.3]);
+}

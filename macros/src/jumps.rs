@@ -277,3 +277,75 @@ impl VisitMut for Hoist<'_> {
     }
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
+
+/// The name of the variable that says a statement jumped, when the rest of
+/// its block follows it once rather than in each arm.
+pub const JUMPED: &str = "__gradgen_jumped";
+
+/// How many arms of a statement (`if`, block, `match`) can end without
+/// jumping: those that would each get a copy of the rest of the block.
+pub fn arms_falling_through(expr: &Expr) -> usize {
+    match expr {
+        Expr::If(i) => {
+            let then = usize::from(!always_jumps(&i.then_branch));
+            let els = match &i.else_branch {
+                None => 1,
+                Some((_, e)) => arms_falling_through(e),
+            };
+            then + els
+        }
+        Expr::Block(b) => usize::from(!always_jumps(&b.block)),
+        Expr::Match(m) => m
+            .arms
+            .iter()
+            .filter(|a| !expr_always_jumps(&a.body))
+            .count(),
+        Expr::Paren(p) => arms_falling_through(&p.expr),
+        _ => 1,
+    }
+}
+
+/// Whether every path through a block ends in a jump.
+fn always_jumps(block: &Block) -> bool {
+    block.stmts.iter().any(|s| match s {
+        Stmt::Expr(e, _) => expr_always_jumps(e),
+        _ => false,
+    })
+}
+
+fn expr_always_jumps(expr: &Expr) -> bool {
+    match expr {
+        Expr::Break(_) | Expr::Continue(_) | Expr::Return(_) => true,
+        Expr::If(_) | Expr::Match(_) => arms_falling_through(expr) == 0,
+        Expr::Block(b) => always_jumps(&b.block),
+        Expr::Paren(p) => expr_always_jumps(&p.expr),
+        _ => false,
+    }
+}
+
+/// `expr` with `jumped = true;` before each `break` and `continue` that
+/// leaves it (not those of loops inside it).
+pub fn flag_jumps(expr: &Expr, jumped: &Ident) -> Expr {
+    struct Flag<'a> {
+        jumped: &'a Ident,
+    }
+    impl VisitMut for Flag<'_> {
+        fn visit_expr_mut(&mut self, expr: &mut Expr) {
+            match expr {
+                Expr::Break(_) | Expr::Continue(_) => {
+                    let (jumped, jump) = (self.jumped, expr.clone());
+                    *expr = syn::parse_quote!({ #jumped = true; #jump });
+                }
+                // What a loop iterates over is outside its body.
+                Expr::ForLoop(f) => self.visit_expr_mut(&mut f.expr),
+                Expr::While(w) => self.visit_expr_mut(&mut w.cond),
+                Expr::Loop(_) | Expr::Closure(_) => {}
+                _ => syn::visit_mut::visit_expr_mut(self, expr),
+            }
+        }
+        fn visit_item_mut(&mut self, _: &mut syn::Item) {}
+    }
+    let mut expr = expr.clone();
+    Flag { jumped }.visit_expr_mut(&mut expr);
+    expr
+}

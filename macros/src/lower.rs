@@ -366,6 +366,17 @@ impl Lowering<'_> {
                 format!("{what} inside a `let` is not supported: decide with an `if` statement, and bind the value in each branch"),
             );
         };
+        // Several arms fall through: rather than a copy of the rest in each,
+        // the arms say whether they jumped, and the rest runs once if not.
+        if !rest.is_empty() && !jumps.returns && jumps::arms_falling_through(expr) > 1 {
+            let span = expr_span(expr);
+            let jumped = Ident::new(jumps::JUMPED, span);
+            let flagged = jumps::flag_jumps(expr, &jumped);
+            self.stmts(vec![syn::parse_quote!(let mut #jumped = false;)]);
+            self.expr(&flagged, None);
+            let guard: SynStmt = SynStmt::Expr(syn::parse_quote!(if !#jumped { #(#rest)* }), None);
+            return self.stmts(vec![guard]);
+        }
         let expr = if rest.is_empty() {
             Some(expr.clone())
         } else {
