@@ -223,3 +223,33 @@ fn match_patterns_bind_constants() {
         }
     }
 }
+
+/// `if let` on a constant, with a jump inside.
+#[differentiable(wrt(x))]
+fn capped(x: f64, cap: Option<f64>) -> f64 {
+    let mut y = x;
+    for _ in 0..10 {
+        y = y * 1.5 + x;
+        if let Some(c) = cap {
+            if y > c {
+                break;
+            }
+        } else if y > 100.0 {
+            y = y.sqrt();
+        }
+    }
+    y
+}
+
+#[test]
+fn if_let_on_constants() {
+    for cap in [None, Some(5.0), Some(50.0)] {
+        let x = 0.8;
+        let (value, d) = capped_grad(x, cap);
+        assert_eq!(value, capped(x, cap));
+        assert!(
+            (d - central(|x| capped(x, cap), x)).abs() < 1e-5,
+            "{cap:?}: {d}"
+        );
+    }
+}

@@ -1052,7 +1052,22 @@ impl Lowering<'_> {
     /// and the `if`'s value, are merged into new variables after it.
     fn branch(&mut self, i: &syn::ExprIf, want: Option<&Ident>) -> Binding {
         if let Expr::Let(l) = &*i.cond {
-            return self.reject(l.let_token.span(), "`if let` on a value with a derivative is not supported: match on a constant instead");
+            // `if let P = e { A } else { B }` on a constant is `match e { P => A, _ => B }`.
+            if !self.carries_no_derivative(&l.expr) {
+                return self.reject(l.let_token.span(), "`if let` on a value with a derivative is not supported: match on a constant instead");
+            }
+            let (pat, scrutinee, then) = (&l.pat, &l.expr, &i.then_branch);
+            let otherwise: Expr = match &i.else_branch {
+                Some((_, e)) => (**e).clone(),
+                None => syn::parse_quote!({}),
+            };
+            let m: syn::ExprMatch = syn::parse_quote_spanned! {i.if_token.span()=>
+                match #scrutinee {
+                    #pat => #then,
+                    _ => #otherwise,
+                }
+            };
+            return self.match_branch(&m, want);
         }
         let cond_tokens = self.resolve(&i.cond);
         let cond = self.push_step(None, Op::Const(cond_tokens), None, i.if_token.span());
