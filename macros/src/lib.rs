@@ -52,7 +52,8 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// - `let` (with shadowing, `let mut`, `=`, `+=`, `-=`, `*=`, `/=`), blocks,
 ///   tuples, literals, constants, `as` casts of constants, a final expression
 ///   or `return`;
-/// - `if` / `else if` / `else` on any condition and `match` on a value
+/// - `if` / `else if` / `else` on any condition, `if let` on a value
+///   without derivative, and `match` on a value
 ///   without derivative (an integer, an enum, a `bool`, a tuple of those;
 ///   patterns may bind names, guards may test anything), as statements
 ///   (assigning variables) and as expressions: the arm taken is
