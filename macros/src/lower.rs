@@ -930,7 +930,8 @@ impl Lowering<'_> {
             Expr::Block(b) if b.label.is_none() => self.block(&b.block),
             // The rest of an outer block, moved into an arm: its names are
             // those of the scopes it was written in.
-            Expr::Block(b) if let Some(depth) = jumps::continuation_depth(b.label.as_ref()) => {
+            Expr::Block(b) if jumps::continuation_depth(b.label.as_ref()).is_some() => {
+                let depth = jumps::continuation_depth(b.label.as_ref()).unwrap_or_default();
                 let hidden = self.scopes.split_off(depth.min(self.scopes.len()));
                 let value = self.block(&b.block);
                 self.scopes.extend(hidden);
