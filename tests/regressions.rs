@@ -415,3 +415,72 @@ fn many_partial_jumps(x: f64) -> f64 {
 fn partial_jumps() {
     check(many_partial_jumps, many_partial_jumps_grad, &[0.7, 1.3]);
 }
+
+/// A constant updated in a nested block inside a loop, then again after it.
+#[differentiable]
+fn constant_updated_twice(x: f64) -> f64 {
+    let mut v: f64 = 0.5;
+    for _ in 0..3 {
+        if x > 0.0 {
+            v += 1.0;
+        }
+        v *= 2.0;
+    }
+    v * x
+}
+
+/// A constant assigned, then updated in a branch.
+#[differentiable(wrt(x))]
+fn constant_assigned_then_updated(x: f64, k: usize) -> f64 {
+    let mut v: f64 = 0.5;
+    v = 2.0 * v;
+    if k > 0 {
+        v += 1.0;
+    }
+    v * x
+}
+
+/// A constant changed in a block nested in a branch, then read.
+#[differentiable(wrt(x))]
+fn constant_in_nested_block(x: f64, k: usize) -> f64 {
+    let mut v: f64 = 2.0;
+    let mut r = x;
+    if k == 0 {
+        if k < 5 {
+            v += 0.5;
+        }
+        r = v * x;
+    }
+    r
+}
+
+/// A loop whose body ends in a jump.
+#[differentiable]
+fn ends_in_continue(x: f64) -> f64 {
+    let mut y = x;
+    for _ in 0..2 {
+        y = y * x;
+        if x > 0.5 {
+            continue;
+        }
+    }
+    y
+}
+
+#[test]
+fn constants_updated_anywhere() {
+    check(constant_updated_twice, constant_updated_twice_grad, &[-0.4, 0.3]);
+    for k in [0, 1, 7] {
+        check(
+            |x| constant_assigned_then_updated(x, k),
+            |x| constant_assigned_then_updated_grad(x, k),
+            &[0.3],
+        );
+        check(
+            |x| constant_in_nested_block(x, k),
+            |x| constant_in_nested_block_grad(x, k),
+            &[0.3],
+        );
+    }
+    check(ends_in_continue, ends_in_continue_grad, &[0.3, 0.8]);
+}

@@ -599,7 +599,17 @@ impl Lowering<'_> {
                     );
                     return;
                 }
-                let binding = self.expr(&assign.right, Some(&name));
+                let mut binding = self.expr(&assign.right, Some(&name));
+                // A constant value gets a variable of its own, which later
+                // constant code may assign in its turn.
+                if let Binding::Value(Operand {
+                    value: Value::Const(tokens),
+                    ..
+                }) = &binding
+                {
+                    let out = self.push_step(Some(&name), Op::Const(tokens.clone()), None, name.span());
+                    binding = Binding::Value(Value::Var(out).operand());
+                }
                 self.rebind(&name, binding);
             }
             Expr::Binary(b) if compound_op(&b.op).is_some() => {
