@@ -469,7 +469,11 @@ fn ends_in_continue(x: f64) -> f64 {
 
 #[test]
 fn constants_updated_anywhere() {
-    check(constant_updated_twice, constant_updated_twice_grad, &[-0.4, 0.3]);
+    check(
+        constant_updated_twice,
+        constant_updated_twice_grad,
+        &[-0.4, 0.3],
+    );
     for k in [0, 1, 7] {
         check(
             |x| constant_assigned_then_updated(x, k),

@@ -253,6 +253,16 @@ impl Lowering<'_> {
             .collect()
     }
 
+    /// The value of constant code: written as it is, or, where it changes
+    /// variables in place, run on copies of them (see `constant_effects`).
+    fn constant_value(&mut self, expr: &Expr) -> Binding {
+        if assigned_in(expr).is_empty() {
+            self.constant(expr)
+        } else {
+            self.constant_effects(expr, true)
+        }
+    }
+
     fn constant(&self, expr: &Expr) -> Binding {
         Binding::Value(Value::Const(self.resolve(expr)).operand())
     }
@@ -607,7 +617,8 @@ impl Lowering<'_> {
                     ..
                 }) = &binding
                 {
-                    let out = self.push_step(Some(&name), Op::Const(tokens.clone()), None, name.span());
+                    let out =
+                        self.push_step(Some(&name), Op::Const(tokens.clone()), None, name.span());
                     binding = Binding::Value(Value::Var(out).operand());
                 }
                 self.rebind(&name, binding);
@@ -793,7 +804,7 @@ impl Lowering<'_> {
     /// to the step that computes it.
     fn expr(&mut self, expr: &Expr, want: Option<&Ident>) -> Binding {
         if !self.mentions_varied(expr) && !matches!(expr, Expr::Block(_)) {
-            return self.constant(expr);
+            return self.constant_value(expr);
         }
         match expr {
             Expr::Paren(p) => self.expr(&p.expr, want),
@@ -970,13 +981,13 @@ impl Lowering<'_> {
             Expr::While(w) => self.while_loop(w),
             Expr::If(i) => {
                 if self.branches_constant_if(i) {
-                    return self.constant(expr);
+                    return self.constant_value(expr);
                 }
                 self.branch(i, want)
             }
             Expr::Match(m) => {
                 if m.arms.iter().all(|a| !self.mentions_varied(&a.body)) {
-                    return self.constant(expr);
+                    return self.constant_value(expr);
                 }
                 self.match_branch(m, want)
             }

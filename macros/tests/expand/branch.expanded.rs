@@ -21,7 +21,8 @@ struct piecewise {}
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
     clippy::nonminimal_bool,
-    clippy::let_unit_value
+    clippy::let_unit_value,
+    clippy::unused_unit
 )]
 impl piecewise {
     ///The composition entry point of [`piecewise`](piecewise): runs the forward pass and the backward pass for the adjoint `d_t5` of the result, adds the adjoint of every argument into its slot, and returns the value.

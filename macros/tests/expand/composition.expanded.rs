@@ -20,7 +20,8 @@ struct square {}
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
     clippy::nonminimal_bool,
-    clippy::let_unit_value
+    clippy::let_unit_value,
+    clippy::unused_unit
 )]
 impl square {
     ///The composition entry point of [`square`](square): runs the forward pass and the backward pass for the adjoint `d_t0` of the result, adds the adjoint of every argument into its slot, and returns the value.
@@ -121,7 +122,8 @@ struct chain {}
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
     clippy::nonminimal_bool,
-    clippy::let_unit_value
+    clippy::let_unit_value,
+    clippy::unused_unit
 )]
 impl chain {
     ///The composition entry point of [`chain`](chain): runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.

@@ -33,7 +33,8 @@ struct newton_sqrt {}
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
     clippy::nonminimal_bool,
-    clippy::let_unit_value
+    clippy::let_unit_value,
+    clippy::unused_unit
 )]
 impl newton_sqrt {
     ///The composition entry point of [`newton_sqrt`](newton_sqrt): runs the forward pass and the backward pass for the adjoint `d_t6` of the result, adds the adjoint of every argument into its slot, and returns the value.
@@ -48,7 +49,7 @@ impl newton_sqrt {
         let mut result: f64 = ::core::default::Default::default();
         let mut returned = false;
         let mut result_4 = result;
-        let mut returned_4 = returned;
+        let mut returned_5 = returned;
         let mut x_3 = a;
         let items = ::core::iter::IntoIterator::into_iter(0..100);
         let mut stack = ::std::vec::Vec::with_capacity(
@@ -57,10 +58,10 @@ impl newton_sqrt {
         for item in items {
             let k = ::core::clone::Clone::clone(&item);
             let result_1 = result_4;
-            let returned_1 = returned_4;
+            let returned_1 = returned_5;
             let x = x_3;
             let t0 = k % 2 == 1;
-            let (exit_2, result_3, returned_3, x_2, arm0_1, arm1_1) = if t0 {
+            let (exit_2, result_3, returned_4, x_2, arm0_1, arm1_1) = if t0 {
                 (
                     false,
                     result_1,
@@ -74,11 +75,12 @@ impl newton_sqrt {
                 let t2 = gg::add(gg::reuse(&x), gg::reuse(&t1)).0;
                 let next = gg::mul(0.5, gg::reuse(&t2)).0;
                 let t3 = (next - x).abs() < 1e-12;
-                let (exit_1, result_2, returned_2, x_1, arm0, arm1) = if t3 {
+                let (exit_1, result_2, returned_3, x_1, arm0, arm1) = if t3 {
+                    let mut returned_2 = true;
                     (
                         true,
                         next,
-                        true,
+                        returned_2,
                         ::core::clone::Clone::clone(&x),
                         ::core::option::Option::Some(()),
                         ::core::option::Option::None,
@@ -98,21 +100,21 @@ impl newton_sqrt {
                 (
                     exit_1,
                     result_2,
-                    returned_2,
+                    returned_3,
                     x_1,
                     ::core::option::Option::None,
                     ::core::option::Option::Some((t1, t2, next, t3, arm0, arm1)),
                 )
             };
             result_4 = result_3;
-            returned_4 = returned_3;
+            returned_5 = returned_4;
             x_3 = x_2;
             stack.push((item, result_1, x, t0, arm0_1, arm1_1));
             if exit_2 {
                 break;
             }
         }
-        let t5 = returned_4;
+        let t5 = returned_5;
         let (t6, arm0_2, arm1_2) = if t5 {
             (
                 ::core::clone::Clone::clone(&result_4),
@@ -240,7 +242,7 @@ fn newton_sqrt_vjp(a: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>
      if t0:
          exit_2 = false
          result_3 = result_1
-         returned_3 = returned_1
+         returned_4 = returned_1
          x_2 = x
      else:
          t1 = a / x
@@ -248,9 +250,10 @@ fn newton_sqrt_vjp(a: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>
          next = 0.5 * t2
          t3 = (next - x) . abs () < 1e-12
          if t3:
+             returned_2 = true
              exit_1 = true
              result_2 = next
-             returned_2 = true
+             returned_3 = returned_2
              x_1 = x
          else:
              t4 = next > 1e6
@@ -260,20 +263,20 @@ fn newton_sqrt_vjp(a: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>
                  exit = false
              exit_1 = exit
              result_2 = result_1
-             returned_2 = returned_1
+             returned_3 = returned_1
              x_1 = next
          exit_2 = exit_1
          result_3 = result_2
-         returned_3 = returned_2
+         returned_4 = returned_3
          x_2 = x_1
      result_1 = result_3 (into the next pass)
-     returned_1 = returned_3 (into the next pass)
+     returned_1 = returned_4 (into the next pass)
      x = x_2 (into the next pass)
      leave the loop if exit_2
  result_4 = result_1
- returned_4 = returned_1
+ returned_5 = returned_1
  x_3 = x
- t5 = returned_4
+ t5 = returned_5
  if t5:
      t6 = result_4
  else:

@@ -23,7 +23,8 @@ struct scaled {}
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
     clippy::nonminimal_bool,
-    clippy::let_unit_value
+    clippy::let_unit_value,
+    clippy::unused_unit
 )]
 impl scaled {
     ///The composition entry point of [`scaled`](scaled): runs the forward pass and the backward pass for the adjoint `d_t3` of the result, adds the adjoint of every argument into its slot, and returns the value.

@@ -20,7 +20,8 @@ impl Layer {
         clippy::redundant_clone,
         clippy::neg_cmp_op_on_partial_ord,
         clippy::nonminimal_bool,
-        clippy::let_unit_value
+        clippy::let_unit_value,
+        clippy::unused_unit
     )]
     #[inline]
     fn __reverse_forward<K: ::gradgen::__private::Keep<Array1<f64>>>(

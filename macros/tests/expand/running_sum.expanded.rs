@@ -25,7 +25,8 @@ struct running {}
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
     clippy::nonminimal_bool,
-    clippy::let_unit_value
+    clippy::let_unit_value,
+    clippy::unused_unit
 )]
 impl running {
     ///The composition entry point of [`running`](running): runs the forward pass and the backward pass for the adjoint `d_total_3` of the result, adds the adjoint of every argument into its slot, and returns the value.

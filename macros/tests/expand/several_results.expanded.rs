@@ -20,7 +20,8 @@ struct polar {}
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
     clippy::nonminimal_bool,
-    clippy::let_unit_value
+    clippy::let_unit_value,
+    clippy::unused_unit
 )]
 impl polar {
     ///The composition entry point of [`polar`](polar): runs the forward pass and the backward pass for the adjoint `(d_out,d_out_1,)` of the result, adds the adjoint of every argument into its slot, and returns the value.

@@ -26,7 +26,8 @@ struct shadowing {}
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
     clippy::nonminimal_bool,
-    clippy::let_unit_value
+    clippy::let_unit_value,
+    clippy::unused_unit
 )]
 impl shadowing {
     ///The composition entry point of [`shadowing`](shadowing): runs the forward pass and the backward pass for the adjoint `d_t4` of the result, adds the adjoint of every argument into its slot, and returns the value.

@@ -27,7 +27,8 @@ pub struct toy_loss {}
     clippy::redundant_clone,
     clippy::neg_cmp_op_on_partial_ord,
     clippy::nonminimal_bool,
-    clippy::let_unit_value
+    clippy::let_unit_value,
+    clippy::unused_unit
 )]
 impl toy_loss {
     ///The composition entry point of [`toy_loss`](toy_loss): runs the forward pass and the backward pass for the adjoint `d_t5` of the result, adds the adjoint of every argument into its slot, and returns the value.
