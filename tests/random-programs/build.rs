@@ -16,6 +16,12 @@ const PROGRAMS: usize = 320;
 const HELPERS: usize = 24;
 const HELPER_MIN_OPS: usize = 6;
 const MIN_OPS: usize = 20;
+/// The most statements a program may lower into (see
+/// `Program::lowered_size`, which counts the rest of a block after a jump
+/// once per arm it may follow: an upper bound of the macro's code), to keep
+/// the time to compile the programs bounded; a program past this is drawn
+/// again.
+const MAX_LOWERED: usize = 120;
 const SEED: u64 = 0x6772_6164_6765_6e00;
 
 fn main() {
@@ -28,20 +34,30 @@ fn main() {
     for i in 0..HELPERS {
         let min_ops = HELPER_MIN_OPS + rng.below(HELPER_MIN_OPS);
         let arity = 1 + rng.below(3);
-        let (program, helper) = grammar::Generator::new(&mut rng, &helpers).helper(
-            format!("helper_{i}"),
-            arity,
-            min_ops,
+        let (program, helper) = small_enough(
+            || {
+                grammar::Generator::new(&mut rng, &helpers).helper(
+                    format!("helper_{i}"),
+                    arity,
+                    min_ops,
+                )
+            },
+            |(program, _)| program,
         );
         helper_programs.push(program);
         helpers.push(helper);
     }
     let programs: Vec<grammar::Program> = (0..PROGRAMS)
         .map(|i| {
-            let min_ops = MIN_OPS + rng.below(MIN_OPS);
             // Half the programs may call helpers.
             let pool = if i % 2 == 0 { &helpers[..] } else { &[] };
-            grammar::Generator::new(&mut rng, pool).program(format!("prog_{i}"), min_ops)
+            small_enough(
+                || {
+                    let min_ops = MIN_OPS + rng.below(MIN_OPS);
+                    grammar::Generator::new(&mut rng, pool).program(format!("prog_{i}"), min_ops)
+                },
+                |program| program,
+            )
         })
         .collect();
 
@@ -68,4 +84,15 @@ fn main() {
     let dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let path = std::path::Path::new(&dir).join("programs.rs");
     std::fs::write(&path, out).expect("OUT_DIR is writable");
+}
+
+/// The first of `draw`'s programs that lowers into at most `MAX_LOWERED`
+/// statements.
+fn small_enough<T>(mut draw: impl FnMut() -> T, program: impl Fn(&T) -> &grammar::Program) -> T {
+    loop {
+        let drawn = draw();
+        if program(&drawn).lowered_size() <= MAX_LOWERED {
+            return drawn;
+        }
+    }
 }

@@ -2,17 +2,30 @@
 //! generator that builds one production at a time.
 //!
 //! A program is a list of statements ([`Stmt`]) over expressions ([`Expr`]),
-//! ending in a final expression (or `return`). Every expression carries the
-//! interval its value lies in ([`Range`]), computed as it is built, so the
-//! generator keeps every value in the domain of what consumes it: an input
-//! of `ln` that might reach 0 is first mapped into `[0.5, 2.5]` with a
-//! squashing function, and so on. No program computes a NaN or an infinity.
+//! ending in a final expression (or `return`): `let`s, assignments, tuples
+//! and blocks here, and in `flow.rs` the statements that hold others:
+//! branches (`if` chains, nested in each other; `match` on an integer, as a
+//! statement or an expression), loops (`for`, `while` on a counter, `loop`
+//! left by a `break`) carrying floats from pass to pass, jumps (`break`,
+//! `continue`, `return` from inside branches and loops) and integers that
+//! branches and loops count up. Every expression carries the interval its
+//! value lies in ([`Range`]), computed as it is built, so the generator
+//! keeps every value in the domain of what consumes it: an input of `ln`
+//! that might reach 0 is first mapped into `[0.5, 2.5]` with a squashing
+//! function, and so on. No program computes a NaN or an infinity.
 //!
-//! Growing the grammar (branches, loops, calls) means adding a variant to
-//! [`Stmt`] or [`Expr`], a weight to [`Weights`], a case to the generator
-//! and to both dialects of `render.rs`; the range bookkeeping already says
-//! what a branch or loop body may assume about its inputs.
+//! Growing the grammar means adding a variant to [`Stmt`] or [`Expr`], a
+//! weight to [`Weights`], a case to the generator (here or in `flow.rs`)
+//! and to both dialects of `render.rs`, and a count of the programs that
+//! show it to `tests/programs.rs`; the range bookkeeping already says what
+//! a branch or loop body may assume about its inputs. Where the macro
+//! mistakes a form, the generator steers around it, naming the bug (listed
+//! in `tests/programs.rs`).
 
+#[path = "flow.rs"]
+mod flow;
+
+use flow::Jump;
 use std::f64::consts::PI;
 
 /// A seeded generator (SplitMix64).
@@ -387,19 +400,67 @@ pub enum Input {
     AtK(&'static str),
     /// `p.b`, `p.inner.d`.
     Field(&'static str),
-    /// `p.w[j]`, `a[i]`: an element at the variable of the loop at this depth.
-    AtLoop(&'static str, usize),
+    /// `p.w[j]`, `a[c3]`: an element at an integer in scope (a loop's
+    /// variable, a counter) whose values are all indices of the array.
+    AtInt(&'static str, String),
+}
+
+impl Input {
+    /// The argument it reads.
+    fn arg(&self) -> &'static str {
+        match self {
+            Input::Scalar(name) => name,
+            Input::Field(_) => "p",
+            Input::Element(array, _) | Input::AtK(array) | Input::AtInt(array, _) => match *array {
+                "a" => "a",
+                "s" => "s",
+                _ => "p",
+            },
+        }
+    }
 }
 
 /// The names of loop variables, by nesting depth.
 pub const LOOP_VARS: &[&str] = &["j", "i", "l"];
 
-/// A comparison of values: a branch's condition, `lhs < rhs` or `lhs > rhs`.
+/// A branch's or a `while` loop's condition.
 #[derive(Clone, Debug)]
-pub struct Cond {
-    pub lhs: Expr,
-    pub less: bool,
-    pub rhs: Expr,
+pub enum Cond {
+    /// `lhs < rhs` or `lhs > rhs`, on floats.
+    Compare { lhs: Expr, less: bool, rhs: Expr },
+    /// A test of an integer in scope: `j == 1`, `c3 < 4`, `m2 % 2 == 1`.
+    Int {
+        name: String,
+        op: IntOp,
+        value: usize,
+    },
+    /// `a && b`.
+    And(Box<Cond>, Box<Cond>),
+}
+
+/// How a [`Cond::Int`] tests its integer against its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IntOp {
+    Less,
+    Greater,
+    AtLeast,
+    Equal,
+    NotEqual,
+    /// `name % 2 == 1` (the value is not read).
+    Odd,
+}
+
+/// The pattern of a `match` arm, over an integer.
+#[derive(Clone, Debug)]
+pub enum Pattern {
+    /// `0`, or `1 | 2`.
+    Values(Vec<usize>),
+    /// `q3 if q3 > 2`: binds a name the arm reads, under a guard.
+    Guarded { name: String, above: usize },
+    /// `q3`: binds a name for every value left (the last arm).
+    Bind(String),
+    /// `_` (the last arm).
+    Wild,
 }
 
 /// A generated helper function that later functions call: `name(u0, ..)`,
@@ -412,14 +473,13 @@ pub struct Helper {
 }
 
 /// A named constant.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub enum Constant {
     /// A path: `std::f64::consts::PI`, or the programs' own `const SCALE`.
-    Path(&'static str, f64),
-    /// `k as f64`.
-    CastK,
-    /// `j as f64`, the variable of the loop at this depth.
-    CastLoop(usize),
+    Path(&'static str),
+    /// `k as f64`, `j as f64`, `m2 as f64`: an integer in scope (the
+    /// argument `k`, a loop's variable, a counter, a tally, a match binding).
+    Cast(String),
 }
 
 /// An expression.
@@ -546,60 +606,106 @@ pub enum Stmt {
     },
     /// `for j in 0..n { .. }`, carrying outer variables between iterations.
     For {
-        depth: usize,
+        var: &'static str,
         n: usize,
         body: Vec<Stmt>,
+    },
+    /// `let mut name = 0;`: an integer, a loop's counter or a tally.
+    LetInt { name: String },
+    /// `name += step;` on an integer.
+    IntAdd { name: String, step: usize },
+    /// `while c { .. }`, its condition on a counter the body counts up.
+    While { cond: Cond, body: Vec<Stmt> },
+    /// `loop { .. }`, left by a `break` in an `if` on a counter.
+    Loop { body: Vec<Stmt> },
+    /// `break;`, the last statement of an arm.
+    Break,
+    /// `continue;`, the last statement of an arm.
+    Continue,
+    /// `return e;`, the only statement of an arm.
+    Return(Expr),
+    /// `match on { 0 => { .. } 1 | 2 => { .. } _ => {} }` on an integer,
+    /// assigning outer variables.
+    Match {
+        on: String,
+        arms: Vec<(Pattern, Vec<Stmt>)>,
+    },
+    /// `let name = match on { 0 => e1, q if q > 2 => e2, _ => e3 };`.
+    LetMatch {
+        name: String,
+        on: String,
+        arms: Vec<(Pattern, Expr)>,
     },
 }
 
 impl Cond {
     fn ops(&self) -> usize {
-        self.lhs.ops() + self.rhs.ops()
+        match self {
+            Cond::Compare { lhs, rhs, .. } => lhs.ops() + rhs.ops(),
+            Cond::Int { .. } => 0,
+            Cond::And(a, b) => a.ops() + b.ops(),
+        }
     }
+}
+
+fn ops_of(list: &[Stmt]) -> usize {
+    list.iter().map(Stmt::ops).sum()
 }
 
 impl Stmt {
     /// Operators and method calls in the statement (a loop's body once).
     pub fn ops(&self) -> usize {
         match self {
-            Stmt::Let { value, .. } | Stmt::Assign { value, .. } => value.ops(),
+            Stmt::Let { value, .. } | Stmt::Assign { value, .. } | Stmt::Return(value) => {
+                value.ops()
+            }
             Stmt::Compound { value, .. } => 1 + value.ops(),
             Stmt::LetTuple { values, .. } | Stmt::LetPair { values, .. } => {
                 values[0].ops() + values[1].ops()
             }
             Stmt::Block { value, tail, .. } => value.ops() + tail.ops(),
             Stmt::If { arms, otherwise } => {
-                arms.iter()
-                    .map(|(c, b)| c.ops() + b.iter().map(Stmt::ops).sum::<usize>())
-                    .sum::<usize>()
-                    + otherwise.iter().flatten().map(Stmt::ops).sum::<usize>()
+                arms.iter().map(|(c, b)| c.ops() + ops_of(b)).sum::<usize>()
+                    + otherwise.as_deref().map_or(0, ops_of)
             }
             Stmt::LetIf {
                 arms, otherwise, ..
             } => arms.iter().map(|(c, e)| c.ops() + e.ops()).sum::<usize>() + otherwise.ops(),
-            Stmt::For { body, .. } => body.iter().map(Stmt::ops).sum(),
+            Stmt::For { body, .. } | Stmt::Loop { body } => ops_of(body),
+            Stmt::While { cond, body } => cond.ops() + ops_of(body),
+            Stmt::Match { arms, .. } => arms.iter().map(|(_, b)| ops_of(b)).sum(),
+            Stmt::LetMatch { arms, .. } => arms.iter().map(|(_, e)| e.ops()).sum(),
+            Stmt::LetInt { .. } | Stmt::IntAdd { .. } | Stmt::Break | Stmt::Continue => 0,
         }
     }
 
-    /// The outer names the statement assigns to.
+    /// The statement lists the statement holds (arms, bodies).
+    fn blocks(&self) -> Vec<&[Stmt]> {
+        match self {
+            Stmt::If { arms, otherwise } => arms
+                .iter()
+                .map(|(_, b)| &b[..])
+                .chain(otherwise.as_deref())
+                .collect(),
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+                vec![&body[..]]
+            }
+            Stmt::Match { arms, .. } => arms.iter().map(|(_, b)| &b[..]).collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    /// The outer names (floats and integers) the statement assigns to.
     fn assigned(&self, out: &mut Vec<String>) {
         match self {
-            Stmt::Assign { name, .. } | Stmt::Compound { name, .. } => out.push(name.clone()),
-            Stmt::If { arms, otherwise } => {
-                for s in arms
-                    .iter()
-                    .flat_map(|(_, b)| b)
-                    .chain(otherwise.iter().flatten())
-                {
+            Stmt::Assign { name, .. } | Stmt::Compound { name, .. } | Stmt::IntAdd { name, .. } => {
+                out.push(name.clone())
+            }
+            _ => {
+                for s in self.blocks().into_iter().flatten() {
                     s.assigned(out);
                 }
             }
-            Stmt::For { body, .. } => {
-                for s in body {
-                    s.assigned(out);
-                }
-            }
-            _ => {}
         }
     }
 }
@@ -617,6 +723,26 @@ pub struct Weights {
     pub stmt_if: u32,
     pub stmt_let_if: u32,
     pub stmt_for: u32,
+    pub stmt_while: u32,
+    pub stmt_loop: u32,
+    pub stmt_match: u32,
+    pub stmt_let_match: u32,
+    pub stmt_return_if: u32,
+    pub stmt_tally: u32,
+    /// Inside a branch, a loop's body or a match arm.
+    pub block_let: u32,
+    pub block_update: u32,
+    pub block_if: u32,
+    pub block_for: u32,
+    pub block_while: u32,
+    pub block_loop: u32,
+    pub block_jump: u32,
+    pub block_match: u32,
+    pub block_tally: u32,
+    /// Which jump an `if` in a block ends with, where each is possible.
+    pub jump_break: u32,
+    pub jump_continue: u32,
+    pub jump_return: u32,
     pub expr_leaf: u32,
     pub expr_binary: u32,
     pub expr_neg: u32,
@@ -638,6 +764,24 @@ pub const WEIGHTS: Weights = Weights {
     stmt_if: 10,
     stmt_let_if: 6,
     stmt_for: 8,
+    stmt_while: 5,
+    stmt_loop: 4,
+    stmt_match: 5,
+    stmt_let_match: 7,
+    stmt_return_if: 4,
+    stmt_tally: 8,
+    block_let: 20,
+    block_update: 35,
+    block_if: 12,
+    block_for: 5,
+    block_while: 3,
+    block_loop: 3,
+    block_jump: 14,
+    block_match: 6,
+    block_tally: 12,
+    jump_break: 5,
+    jump_continue: 5,
+    jump_return: 3,
     expr_leaf: 30,
     expr_binary: 34,
     expr_neg: 4,
@@ -674,6 +818,67 @@ impl Program {
     pub fn ops(&self) -> usize {
         self.body.iter().map(Stmt::ops).sum::<usize>() + self.result.ops()
     }
+
+    /// About how many statements the macro lowers the body into.
+    pub fn lowered_size(&self) -> usize {
+        lowered_size(&self.body, 1)
+    }
+}
+
+/// About how many statements the macro lowers `list` into, when a
+/// continuation of `tail` statements follows it. A statement that may jump
+/// out takes the rest of its block into each of its arms (see the macro's
+/// `jumps.rs`), so jumps in a row multiply the code: the generator keeps
+/// programs whose lowering would take long to compile out of the suite.
+fn lowered_size(list: &[Stmt], tail: usize) -> usize {
+    let Some((first, rest)) = list.split_first() else {
+        return tail;
+    };
+    match first {
+        Stmt::Break | Stmt::Continue | Stmt::Return(_) => 1,
+        _ if first.jumps_out(false) => first.lowered_with(lowered_size(rest, tail)),
+        _ => first.lowered_with(0) + lowered_size(rest, tail),
+    }
+}
+
+impl Stmt {
+    /// Whether a jump in the statement leaves it: a `return`, or a `break`
+    /// or `continue` not inside a loop of its own (`in_loop`).
+    fn jumps_out(&self, in_loop: bool) -> bool {
+        match self {
+            Stmt::Break | Stmt::Continue => !in_loop,
+            Stmt::Return(_) => true,
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+                body.iter().any(|s| s.jumps_out(true))
+            }
+            _ => self
+                .blocks()
+                .into_iter()
+                .flatten()
+                .any(|s| s.jumps_out(in_loop)),
+        }
+    }
+
+    /// The size of the statement lowered with `cont` after each of its
+    /// arms (after a loop that returns, once).
+    fn lowered_with(&self, cont: usize) -> usize {
+        match self {
+            Stmt::If { arms, otherwise } => {
+                let arms: usize = arms.iter().map(|(_, b)| lowered_size(b, cont)).sum();
+                1 + arms + otherwise.as_deref().map_or(cont, |b| lowered_size(b, cont))
+            }
+            Stmt::Match { arms, .. } => {
+                1 + arms
+                    .iter()
+                    .map(|(_, b)| lowered_size(b, cont))
+                    .sum::<usize>()
+            }
+            Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
+                1 + lowered_size(body, 0) + cont
+            }
+            _ => 1 + cont,
+        }
+    }
 }
 
 /// A name in scope and what the generator knows of it.
@@ -688,39 +893,124 @@ struct Local {
     mutated: bool,
     /// Whether its current value has been read (else Rust warns).
     read: bool,
-    /// Assigned by branches and loops (and only there): made from an
-    /// active value, see [`Generator::flow_target`].
+    /// Assigned by branches and loops (and only there), see
+    /// [`Generator::flow_target`].
     flow: bool,
+    /// For each of its values, whether it may be constant here (no active
+    /// input reaches it on some path): see [`Generator::is_constant`].
+    constants: Vec<bool>,
+}
+
+/// An integer in scope: the argument `k`, a loop's variable, a counter, a
+/// tally or a match binding. Floats read it as `name as f64`.
+#[derive(Clone, Debug)]
+struct IntLocal {
+    name: String,
+    /// Every value it takes where it is read.
+    lo: usize,
+    hi: usize,
+    /// Whether its current value has been read (else Rust warns).
+    read: bool,
+    /// A tally: `let mut m = 0;` that branches and loops count up; `hi` is
+    /// then [`TALLY_MAX`] and `count` the most it can have counted so far.
+    tally: bool,
+    count: usize,
+}
+
+impl IntLocal {
+    /// An integer in `lo..=hi` that must be read where it is bound.
+    fn bound(name: &str, lo: usize, hi: usize) -> Self {
+        IntLocal {
+            name: name.to_string(),
+            lo,
+            hi,
+            read: false,
+            tally: false,
+            count: 0,
+        }
+    }
+
+    /// The range of `name as f64`.
+    fn range(&self) -> Range {
+        Range::new(self.lo as f64, self.hi as f64)
+    }
+}
+
+/// The most a tally may count to: reads of a tally assume `0..=TALLY_MAX`,
+/// and counting stops short of it (a read before an increment in a loop's
+/// body sees the counts of earlier passes).
+const TALLY_MAX: usize = 16;
+
+/// A loop around the statement being built.
+#[derive(Clone, Copy, Debug)]
+struct LoopFrame {
+    /// The most passes it makes.
+    passes: usize,
+    /// Whether `continue` may leave a pass: not in a `loop` whose exit test
+    /// ends the pass (it would be skipped).
+    continues: bool,
+    /// The nesting depth of the statements of its body.
+    body_nest: usize,
 }
 
 /// Builds one program.
 pub struct Generator<'r> {
     rng: &'r mut Rng,
     locals: Vec<Local>,
+    ints: Vec<IntLocal>,
     next_name: usize,
     body: Vec<Stmt>,
     /// A helper's number of arguments (its inputs are `u0`, ..), else `None`.
     arity: Option<usize>,
     /// The helpers it may call.
     helpers: Vec<Helper>,
-    /// The trip counts of the loops around the statement being built.
-    loops: Vec<usize>,
-    /// Whether each enclosing loop's variable has been read.
-    loop_read: Vec<bool>,
+    /// The loops around the statement being built, outermost first.
+    loops: Vec<LoopFrame>,
     /// How many branches and loops enclose the statement being built.
     nest: usize,
+    /// For each block around the one being built, whether a statement that
+    /// jumps out of it comes before the statement being built.
+    escaped: Vec<bool>,
     /// Inputs with a derivative (arguments in `wrt`).
     active: Vec<Input>,
+    /// The ranges of the values returned early (`return e;` in an arm).
+    returns: Vec<Range>,
+    /// Draw constant code only: literals, constants, integers, constant locals.
+    constant_only: bool,
+    /// The arguments with a derivative: `p`, `x`, .. or `u0`, ..
+    active_args: Vec<&'static str>,
 }
 
 /// The range of every input (the test draws inputs from it).
 pub const INPUT_RANGE: Range = Range::new(-1.0, 1.0);
 
-/// The range of `k as f64` (the test passes `k` in `0..3`).
-const K_RANGE: Range = Range::new(0.0, 2.0);
-
 /// The names of a helper's arguments.
 const HELPER_ARGS: &[&str] = &["u0", "u1", "u2"];
+
+/// The arrays a program indexes with an integer, and their lengths.
+const INDEXED: &[(&str, usize)] = &[("w", 4), ("v", 3), ("a", 3), ("s", 4)];
+
+/// The statements of a function's body.
+#[derive(Clone, Copy)]
+enum TopLevel {
+    Let,
+    Shadow,
+    LetMut,
+    Compound,
+    Assign,
+    Tuple,
+    Pair,
+    Block,
+    If,
+    LetIf,
+    For,
+    While,
+    Loop,
+    Match,
+    LetMatch,
+    ReturnIf,
+    Tally,
+}
 
 impl<'r> Generator<'r> {
     /// A generator whose functions may call `helpers`.
@@ -728,14 +1018,18 @@ impl<'r> Generator<'r> {
         Generator {
             rng,
             locals: Vec::new(),
+            ints: Vec::new(),
             next_name: 0,
             body: Vec::new(),
             arity: None,
             helpers: helpers.to_vec(),
             loops: Vec::new(),
-            loop_read: Vec::new(),
             nest: 0,
+            escaped: Vec::new(),
             active: vec![Input::Scalar("u0")],
+            returns: Vec::new(),
+            constant_only: false,
+            active_args: HELPER_ARGS.to_vec(),
         }
     }
 
@@ -755,6 +1049,13 @@ impl<'r> Generator<'r> {
             );
         }
         let (result, range) = self.body_and_result(first, range, min_ops);
+        // What it returns early, it returns too.
+        let range = Range::hull(
+            self.returns
+                .iter()
+                .chain([&range])
+                .flat_map(|r| [r.lo, r.hi]),
+        );
         let helper = Helper {
             name: name.clone(),
             arity,
@@ -785,6 +1086,16 @@ impl<'r> Generator<'r> {
                 _ => Input::Element("s", 2),
             })
             .collect();
+        self.active_args = ARGS
+            .iter()
+            .copied()
+            .filter(|a| signature.wrt.as_ref().is_none_or(|w| w.contains(a)))
+            .collect();
+        // The test passes `k` in `0..3`; it is read below, by `a[k]`.
+        self.ints.push(IntLocal {
+            read: true,
+            ..IntLocal::bound("k", 0, 2)
+        });
         // Every argument is read at least once, so none is unused.
         let reads = [
             Expr::Input(Input::Scalar("x")),
@@ -816,7 +1127,7 @@ impl<'r> Generator<'r> {
     fn body_and_result(&mut self, first: Expr, range: Range, min_ops: usize) -> (Expr, Range) {
         let first = self.fit(first, range, Any).0;
         let name0 = self.fresh();
-        self.push_local(&name0, vec![range.clamp_to_cap()], false);
+        self.push_local(&name0, vec![range.clamp_to_cap()], false, vec![false]);
         self.body.push(Stmt::Let {
             name: name0,
             mutable: false,
@@ -836,11 +1147,12 @@ impl<'r> Generator<'r> {
                 self.compound(&name, BinOp::Add, value, range);
             }
         }
+        self.count_idle_tallies();
         self.result()
     }
 
     fn body_ops(&self) -> usize {
-        self.body.iter().map(Stmt::ops).sum()
+        ops_of(&self.body)
     }
 
     fn signature(&mut self) -> Signature {
@@ -859,11 +1171,16 @@ impl<'r> Generator<'r> {
     }
 
     fn fresh(&mut self) -> String {
-        self.next_name += 1;
-        format!("v{}", self.next_name)
+        self.fresh_with("v")
     }
 
-    fn push_local(&mut self, name: &str, ranges: Vec<Range>, mutable: bool) {
+    /// A name never used before in the function: `v3`, `c4`, `q5`.
+    fn fresh_with(&mut self, prefix: &str) -> String {
+        self.next_name += 1;
+        format!("{prefix}{}", self.next_name)
+    }
+
+    fn push_local(&mut self, name: &str, ranges: Vec<Range>, mutable: bool, constants: Vec<bool>) {
         self.locals.retain(|l| l.name != name);
         self.locals.push(Local {
             name: name.to_string(),
@@ -872,6 +1189,7 @@ impl<'r> Generator<'r> {
             mutated: false,
             read: false,
             flow: false,
+            constants,
         });
     }
 
@@ -882,153 +1200,202 @@ impl<'r> Generator<'r> {
             .expect("a local")
     }
 
+    fn int_mut(&mut self, name: &str) -> &mut IntLocal {
+        self.ints
+            .iter_mut()
+            .find(|l| l.name == name)
+            .expect("an integer")
+    }
+
+    /// One of `choices`, drawn by weight.
+    fn pick<T: Copy>(&mut self, choices: &[(u32, T)]) -> T {
+        let weights: Vec<u32> = choices.iter().map(|c| c.0).collect();
+        choices[self.rng.weighted(&weights)].1
+    }
+
+    /// A statement of the function's body (not inside a branch or loop).
     fn statement(&mut self) {
         let w = &WEIGHTS;
-        let choice = self.rng.weighted(&[
-            w.stmt_let,
-            w.stmt_shadow,
-            w.stmt_let_mut,
-            w.stmt_compound,
-            w.stmt_assign,
-            w.stmt_tuple,
-            w.stmt_pair,
-            w.stmt_block,
-            w.stmt_if,
-            w.stmt_let_if,
-            w.stmt_for,
+        // A match needs an integer to match on.
+        let ints = if self.ints.is_empty() { 0 } else { 1 };
+        let choice = self.pick(&[
+            (w.stmt_let, TopLevel::Let),
+            (w.stmt_shadow, TopLevel::Shadow),
+            (w.stmt_let_mut, TopLevel::LetMut),
+            (w.stmt_compound, TopLevel::Compound),
+            (w.stmt_assign, TopLevel::Assign),
+            (w.stmt_tuple, TopLevel::Tuple),
+            (w.stmt_pair, TopLevel::Pair),
+            (w.stmt_block, TopLevel::Block),
+            (w.stmt_if, TopLevel::If),
+            (w.stmt_let_if, TopLevel::LetIf),
+            (w.stmt_for, TopLevel::For),
+            (w.stmt_while, TopLevel::While),
+            (w.stmt_loop, TopLevel::Loop),
+            (ints * w.stmt_match, TopLevel::Match),
+            (ints * w.stmt_let_match, TopLevel::LetMatch),
+            (w.stmt_return_if, TopLevel::ReturnIf),
+            (w.stmt_tally, TopLevel::Tally),
         ]);
         let depth = 1 + self.rng.below(3);
         match choice {
-            8 | 10 => {
+            TopLevel::Let => self.let_stmt(depth),
+            TopLevel::Shadow => self.shadow_stmt(depth),
+            TopLevel::LetMut => self.let_mut_stmt(depth),
+            TopLevel::Compound | TopLevel::Assign => {
+                self.update_straight(matches!(choice, TopLevel::Compound), depth)
+            }
+            TopLevel::Tuple => self.tuple_stmt(depth),
+            TopLevel::Pair => self.pair_stmt(depth),
+            TopLevel::Block => self.block_stmt(depth),
+            TopLevel::LetIf => self.let_if(depth.min(2)),
+            TopLevel::LetMatch => self.let_match(depth.min(2)),
+            TopLevel::Tally => self.tally(),
+            TopLevel::If
+            | TopLevel::For
+            | TopLevel::While
+            | TopLevel::Loop
+            | TopLevel::Match
+            | TopLevel::ReturnIf => {
                 // A branch or loop assigns to outer variables: maybe a new one.
                 if !self.locals.iter().any(|l| l.flow) || self.rng.chance(0.4) {
                     self.flow_target();
                 }
-                if choice == 8 {
-                    self.if_stmt();
-                } else {
-                    self.for_stmt();
+                match choice {
+                    TopLevel::If => self.if_stmt(None),
+                    TopLevel::For => self.for_stmt(),
+                    TopLevel::While => self.while_stmt(),
+                    TopLevel::Loop => self.loop_stmt(),
+                    TopLevel::Match => self.match_stmt(),
+                    _ => self.if_stmt(Some(Jump::Return)),
                 }
-            }
-            9 => self.let_if(depth.min(2)),
-            0 => {
-                let (value, range) = self.expr(depth, Any);
-                let name = self.fresh();
-                self.push_local(&name, vec![range], false);
-                self.body.push(Stmt::Let {
-                    name,
-                    mutable: false,
-                    value,
-                });
-            }
-            1 => {
-                // Shadow a scalar local whose value was read (possibly reading it again).
-                let candidates: Vec<String> = self
-                    .locals
-                    .iter()
-                    .filter(|l| l.read && l.ranges.len() == 1 && !l.mutable)
-                    .map(|l| l.name.clone())
-                    .collect();
-                if candidates.is_empty() {
-                    return;
-                }
-                let name = self.rng.pick(&candidates).clone();
-                let (value, range) = self.expr(depth, Any);
-                self.push_local(&name, vec![range], false);
-                self.body.push(Stmt::Let {
-                    name,
-                    mutable: false,
-                    value,
-                });
-            }
-            2 => {
-                let (value, range) = self.expr(depth, Any);
-                let name = self.fresh();
-                self.push_local(&name, vec![range], true);
-                self.body.push(Stmt::Let {
-                    name,
-                    mutable: true,
-                    value,
-                });
-            }
-            3 | 4 => {
-                let candidates: Vec<String> = self
-                    .locals
-                    .iter()
-                    .filter(|l| l.mutable && !l.flow)
-                    .map(|l| l.name.clone())
-                    .collect();
-                if candidates.is_empty() {
-                    return;
-                }
-                let name = self.rng.pick(&candidates).clone();
-                self.update(&name, choice == 3, depth);
-            }
-            5 => {
-                let (v0, r0) = self.typed_expr(depth);
-                let (v1, r1) = self.typed_expr(depth);
-                let names = [self.fresh(), self.fresh()];
-                self.push_local(&names[0], vec![r0], false);
-                self.push_local(&names[1], vec![r1], false);
-                self.body.push(Stmt::LetTuple {
-                    names,
-                    values: [v0, v1],
-                });
-            }
-            6 => {
-                let (v0, r0) = self.typed_expr(depth);
-                let (v1, r1) = self.typed_expr(depth);
-                let name = format!("t{}", self.next_name + 1);
-                self.next_name += 1;
-                self.push_local(&name, vec![r0, r1], false);
-                self.body.push(Stmt::LetPair {
-                    name,
-                    values: [v0, v1],
-                });
-            }
-            _ => {
-                let (value, range) = self.expr(depth, Any);
-                let inner = format!("u{}", self.next_name + 1);
-                self.next_name += 1;
-                // The tail reads the block's own local, and maybe more.
-                let (other, other_range) = self.expr(1, Any);
-                let op = *self.rng.pick(&[BinOp::Add, BinOp::Sub, BinOp::Mul]);
-                let tail_range = op.range(range, other_range);
-                let tail = Expr::Binary(op, Box::new(Expr::Local(inner.clone())), Box::new(other));
-                let (tail, tail_range) = self.fit(tail, tail_range, Any);
-                let name = self.fresh();
-                self.push_local(&name, vec![tail_range], false);
-                self.body.push(Stmt::Block {
-                    name,
-                    inner,
-                    value,
-                    tail,
-                });
             }
         }
     }
 
-    /// `let mut v = e + x;`, a variable for branches and loops to assign,
-    /// whose value has a derivative from the start (a macro bug, see
-    /// `tests/programs.rs`, breaks variables that start constant).
-    fn flow_target(&mut self) {
-        let (value, range) = self.expr(1, Any);
-        let input = self.rng.pick(&self.active).clone();
-        let op = *self.rng.pick(&[BinOp::Add, BinOp::Sub, BinOp::Mul]);
-        let range = op.range(range, INPUT_RANGE);
-        let (value, range) = self.fit(
-            Expr::Binary(op, Box::new(value), Box::new(Expr::Input(input))),
-            range,
-            Any,
-        );
+    /// `let v = e;`.
+    fn let_stmt(&mut self, depth: usize) {
+        let (value, range) = self.expr(depth, Any);
         let name = self.fresh();
-        self.push_local(&name, vec![range], true);
-        self.local_mut(&name).flow = true;
+        self.let_local(name, false, value, range);
+    }
+
+    /// `let name = e;` (or `let mut`), in scope from here.
+    fn let_local(&mut self, name: String, mutable: bool, value: Expr, range: Range) {
+        let constant = self.is_constant(&value);
+        self.push_local(&name, vec![range], mutable, vec![constant]);
         self.body.push(Stmt::Let {
             name,
-            mutable: true,
+            mutable,
             value,
         });
+    }
+
+    /// Shadows a scalar local whose value was read (possibly reading it again).
+    fn shadow_stmt(&mut self, depth: usize) {
+        let candidates: Vec<String> = self
+            .locals
+            .iter()
+            .filter(|l| l.read && l.ranges.len() == 1 && !l.mutable)
+            .map(|l| l.name.clone())
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let name = self.rng.pick(&candidates).clone();
+        let (value, range) = self.expr(depth, Any);
+        self.let_local(name, false, value, range);
+    }
+
+    /// `let mut v = e;`, updated by later statements.
+    fn let_mut_stmt(&mut self, depth: usize) {
+        let (value, range) = self.expr(depth, Any);
+        let name = self.fresh();
+        self.let_local(name, true, value, range);
+    }
+
+    /// `v op= e;` or `v = f(v);` on a `let mut` outside branches and loops.
+    fn update_straight(&mut self, compound: bool, depth: usize) {
+        let candidates: Vec<String> = self
+            .locals
+            .iter()
+            .filter(|l| l.mutable && !l.flow)
+            .map(|l| l.name.clone())
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let name = self.rng.pick(&candidates).clone();
+        self.update(&name, compound, depth);
+    }
+
+    /// `let (a, b) = (e1, e2);`.
+    fn tuple_stmt(&mut self, depth: usize) {
+        let (v0, r0) = self.typed_expr(depth);
+        let (v1, r1) = self.typed_expr(depth);
+        let names = [self.fresh(), self.fresh()];
+        let (c0, c1) = (self.is_constant(&v0), self.is_constant(&v1));
+        self.push_local(&names[0], vec![r0], false, vec![c0]);
+        self.push_local(&names[1], vec![r1], false, vec![c1]);
+        self.body.push(Stmt::LetTuple {
+            names,
+            values: [v0, v1],
+        });
+    }
+
+    /// `let t = (e1, e2);`.
+    fn pair_stmt(&mut self, depth: usize) {
+        let (v0, r0) = self.typed_expr(depth);
+        let (v1, r1) = self.typed_expr(depth);
+        let name = self.fresh_with("t");
+        let constants = vec![self.is_constant(&v0), self.is_constant(&v1)];
+        self.push_local(&name, vec![r0, r1], false, constants);
+        self.body.push(Stmt::LetPair {
+            name,
+            values: [v0, v1],
+        });
+    }
+
+    /// `let v = { let u = e; tail };`.
+    fn block_stmt(&mut self, depth: usize) {
+        let (value, range) = self.expr(depth, Any);
+        let inner = self.fresh_with("u");
+        // The tail reads the block's own local, and maybe more.
+        let (other, other_range) = self.expr(1, Any);
+        let op = *self.rng.pick(&[BinOp::Add, BinOp::Sub, BinOp::Mul]);
+        let tail_range = op.range(range, other_range);
+        let tail = Expr::Binary(op, Box::new(Expr::Local(inner.clone())), Box::new(other));
+        let (tail, tail_range) = self.fit(tail, tail_range, Any);
+        let name = self.fresh();
+        self.push_local(&name, vec![tail_range], false, vec![false]);
+        self.body.push(Stmt::Block {
+            name,
+            inner,
+            value,
+            tail,
+        });
+    }
+
+    /// `let mut v = e;`, a variable for branches and loops to assign: most
+    /// start from an active value (`e + x`), some from constant code
+    /// (`let mut v: f64 = 0.5;`) that branches and loops may keep constant.
+    fn flow_target(&mut self) {
+        let (value, range) = if self.rng.chance(0.35) {
+            self.constant_expr(1, Any)
+        } else {
+            let (value, range) = self.expr(1, Any);
+            let input = self.rng.pick(&self.active).clone();
+            let op = *self.rng.pick(&[BinOp::Add, BinOp::Sub, BinOp::Mul]);
+            let range = op.range(range, INPUT_RANGE);
+            self.fit(
+                Expr::Binary(op, Box::new(value), Box::new(Expr::Input(input))),
+                range,
+                Any,
+            )
+        };
+        let name = self.fresh();
+        self.let_local(name.clone(), true, value, range);
+        self.local_mut(&name).flow = true;
     }
 
     /// `name op= e` (`compound`) or `name = f(name)`.
@@ -1045,264 +1412,50 @@ impl<'r> Generator<'r> {
                 Any
             };
             let (value, range) = self.expr(depth, domain);
+            let (value, range) = self.fit(value, range, domain);
             self.compound(name, op, value, range);
         } else {
             // `name = f(name)`: reads the old value, so it is not lost.
             let current = self.read_local(name);
-            let old = self
-                .locals
-                .iter()
-                .find(|l| l.name == name)
-                .map(|l| l.ranges[0])
-                .unwrap_or(INPUT_RANGE);
+            let old = self.range_of(name);
             let (value, range) = self.method_of(current, old, depth);
             let (value, range) = self.fit(value, range, Any);
-            let local = self.local_mut(name);
-            local.ranges = vec![range];
-            local.mutated = true;
-            local.read = false;
-            self.body.push(Stmt::Assign {
-                name: name.to_string(),
-                value,
-            });
+            self.assign(name, value, range);
         }
     }
 
-    /// The statements of a branch or a loop's body: updates of outer
-    /// variables, `let`s read in the block, nested branches and loops.
-    fn block(&mut self, in_loop: bool) -> Vec<Stmt> {
-        let outer = self.locals.len();
-        let saved = std::mem::take(&mut self.body);
-        self.nest += 1;
-        let targets: Vec<String> = self
-            .locals
-            .iter()
-            .filter(|l| l.flow)
-            .map(|l| l.name.clone())
-            .collect();
-        let count = 1 + self.rng.below(3);
-        for _ in 0..count {
-            let roll = self.rng.below(10);
-            // No `if` directly inside an arm of an `if` (a macro bug, see
-            // `tests/programs.rs`), but inside a loop anywhere.
-            if roll < 2 && self.nest < 3 && in_loop {
-                self.if_stmt();
-            } else if roll < 3 && self.nest < 3 && self.loops.len() < 2 {
-                self.for_stmt();
-            } else if roll < 5 {
-                let depth = 1 + self.rng.below(2);
-                let (value, range) = self.expr(depth, Any);
-                let name = self.fresh();
-                self.push_local(&name, vec![range], false);
-                self.body.push(Stmt::Let {
-                    name,
-                    mutable: false,
-                    value,
-                });
-            } else {
-                let name = self.rng.pick(&targets).clone();
-                let compound = self.rng.chance(0.7);
-                let depth = 1 + self.rng.below(2);
-                self.update(&name, compound, depth);
-            }
-        }
-        // The block's own values are read in it, and so is a loop's variable.
-        for i in outer..self.locals.len() {
-            if !self.locals[i].read {
-                let value = self.read_local(&self.locals[i].name.clone());
-                let range = self.locals[i].ranges[0];
-                let name = self.rng.pick(&targets).clone();
-                self.compound(&name, BinOp::Add, value, range);
-            }
-        }
-        if in_loop && !self.loop_read.last().copied().unwrap_or(true) {
-            let depth = self.loops.len() - 1;
-            let (leaf, range) = self.loop_leaf(depth);
-            let scale = round2(self.rng.uniform(0.1, 0.9));
-            let value = Expr::Binary(BinOp::Mul, Box::new(Expr::Literal(scale)), Box::new(leaf));
-            let range = BinOp::Mul.range(Range::point(scale), range);
-            let name = self.rng.pick(&targets).clone();
-            self.compound(&name, BinOp::Add, value, range);
-        }
-        self.locals.truncate(outer);
-        self.nest -= 1;
-        std::mem::replace(&mut self.body, saved)
-    }
-
-    /// `if c { .. } else if .. else { .. }` assigning outer variables; the
-    /// ranges after it are the hull of every arm's (and of none taken).
-    fn if_stmt(&mut self) {
-        let before: Vec<Vec<Range>> = self.locals.iter().map(|l| l.ranges.clone()).collect();
-        let n_arms = 1 + self.rng.weighted(&[5, 3, 1]);
-        let has_else = self.rng.chance(0.6);
-        let mut after: Vec<Vec<Vec<Range>>> = Vec::new();
-        let mut arms = Vec::new();
-        for _ in 0..n_arms {
-            self.restore(&before);
-            let cond = self.cond();
-            let body = self.block(false);
-            after.push(self.locals.iter().map(|l| l.ranges.clone()).collect());
-            arms.push((cond, body));
-        }
-        let otherwise = if has_else {
-            self.restore(&before);
-            let body = self.block(false);
-            after.push(self.locals.iter().map(|l| l.ranges.clone()).collect());
-            Some(body)
-        } else {
-            after.push(before.clone());
-            None
-        };
-        for (i, local) in self.locals.iter_mut().enumerate() {
-            for j in 0..local.ranges.len() {
-                let r = Range::hull(after.iter().flat_map(|a| [a[i][j].lo, a[i][j].hi]));
-                local.ranges[j] = r;
-            }
-        }
-        let stmt = Stmt::If { arms, otherwise };
-        self.mark_assigned(&stmt);
-        self.body.push(stmt);
-    }
-
-    fn restore(&mut self, ranges: &[Vec<Range>]) {
-        for (local, r) in self.locals.iter_mut().zip(ranges) {
-            local.ranges = r.clone();
-        }
-    }
-
-    /// The names a branch or loop assigned hold values not read yet.
-    fn mark_assigned(&mut self, stmt: &Stmt) {
-        let mut names = Vec::new();
-        stmt.assigned(&mut names);
-        for l in self.locals.iter_mut() {
-            if names.contains(&l.name) {
-                l.read = false;
-                l.mutated = true;
-            }
-        }
-    }
-
-    /// `let v = if c { e1 } else if .. else { e2 };`.
-    fn let_if(&mut self, depth: usize) {
-        let n_arms = 1 + self.rng.weighted(&[5, 3, 1]);
-        let mut arms = Vec::new();
-        let mut ranges = Vec::new();
-        for _ in 0..n_arms {
-            let cond = self.cond();
-            let (e, r) = self.expr(depth, Any);
-            ranges.push(r);
-            arms.push((cond, e));
-        }
-        let (otherwise, r) = self.expr(depth, Any);
-        ranges.push(r);
-        let range = Range::hull(ranges.iter().flat_map(|r| [r.lo, r.hi]));
-        let name = self.fresh();
-        self.push_local(&name, vec![range], false);
-        self.body.push(Stmt::LetIf {
-            name,
-            arms,
-            otherwise,
-        });
-    }
-
-    /// `for j in 0..n { .. }` over outer variables carried between
-    /// iterations: they enter every iteration anywhere in `[-CAP, CAP]`
-    /// (each update keeps them there), so the body's ranges hold for all.
-    fn for_stmt(&mut self) {
-        let n = 2 + self.rng.below(3);
-        for l in self.locals.iter_mut().filter(|l| l.flow) {
-            l.ranges = vec![Range::new(-CAP, CAP)];
-        }
-        self.loops.push(n);
-        self.loop_read.push(false);
-        let body = self.block(true);
-        self.loops.pop();
-        self.loop_read.pop();
-        let stmt = Stmt::For {
-            depth: self.loops.len(),
-            n,
-            body,
-        };
-        self.mark_assigned(&stmt);
-        self.body.push(stmt);
-    }
-
-    /// A condition comparing a value with a literal inside its range (so
-    /// both arms are taken at some points) or with another value.
-    fn cond(&mut self) -> Cond {
-        let less = self.rng.chance(0.5);
-        for _ in 0..16 {
-            let read: Vec<bool> = self.locals.iter().map(|l| l.read).collect();
-            let loop_read = self.loop_read.clone();
-            let depth = self.rng.below(2);
-            let (lhs, r) = self.expr(depth, Any);
-            if !lhs.typed() || r.hi - r.lo < 0.05 {
-                // Discarded: what it read is unread again.
-                for (l, r) in self.locals.iter_mut().zip(read) {
-                    l.read = r;
-                }
-                self.loop_read = loop_read;
-                continue;
-            }
-            let rhs = if self.rng.chance(0.7) {
-                let w = r.hi - r.lo;
-                Expr::Literal(round2(self.rng.uniform(r.lo + 0.3 * w, r.hi - 0.3 * w)))
-            } else {
-                let (rhs, _) = self.leaf();
-                if format!("{rhs:?}") == format!("{lhs:?}") {
-                    // The same value: compare it with 0.0 instead.
-                    return Cond {
-                        lhs,
-                        less,
-                        rhs: Expr::Literal(0.0),
-                    };
-                }
-                rhs
-            };
-            return Cond { lhs, less, rhs };
-        }
-        Cond {
-            lhs: Expr::Input(Input::Scalar(if self.arity.is_some() { "u0" } else { "x" })),
-            less,
-            rhs: Expr::Literal(round2(self.rng.uniform(-0.5, 0.5))),
-        }
-    }
-
-    /// A read of the variable of the loop at `depth`: `j as f64`, or an
-    /// element of an argument at `j`.
-    fn loop_leaf(&mut self, depth: usize) -> (Expr, Range) {
-        let n = self.loops[depth];
-        self.loop_read[depth] = true;
-        if self.arity.is_some() || self.rng.chance(0.3) {
-            return (
-                Expr::Constant(Constant::CastLoop(depth)),
-                Range::new(0.0, (n - 1) as f64),
-            );
-        }
-        let fields: &[&'static str] = if n <= 3 {
-            &["w", "v", "a", "s"]
-        } else {
-            &["w", "s"]
-        };
-        (
-            Expr::Input(Input::AtLoop(fields[self.rng.below(fields.len())], depth)),
-            INPUT_RANGE,
-        )
-    }
-
-    fn compound(&mut self, name: &str, op: BinOp, value: Expr, range: Range) {
-        let old = self
-            .locals
+    /// The range of a scalar local.
+    fn range_of(&self, name: &str) -> Range {
+        self.locals
             .iter()
             .find(|l| l.name == name)
             .map(|l| l.ranges[0])
-            .unwrap_or(INPUT_RANGE);
-        let new = op.range(old, range);
+            .unwrap_or(INPUT_RANGE)
+    }
+
+    /// `name = value;`, a new value not read yet.
+    fn assign(&mut self, name: &str, value: Expr, range: Range) {
+        let constant = self.is_constant(&value);
+        let local = self.local_mut(name);
+        local.ranges = vec![range];
+        local.mutated = true;
+        local.read = false;
+        local.constants[0] &= constant;
+        self.body.push(Stmt::Assign {
+            name: name.to_string(),
+            value,
+        });
+    }
+
+    fn compound(&mut self, name: &str, op: BinOp, value: Expr, range: Range) {
+        let new = op.range(self.range_of(name), range);
+        let constant = self.is_constant(&value);
         let local = self.local_mut(name);
         local.mutated = true;
         // `v op= e` reads `v`; its new value is unread.
         local.read = false;
         local.ranges = vec![new];
+        local.constants[0] &= constant;
         self.body.push(Stmt::Compound {
             name: name.to_string(),
             op,
@@ -1312,13 +1465,7 @@ impl<'r> Generator<'r> {
             // Bring it back into range in place: `v = v.tanh() * c`, say.
             let current = self.read_local(name);
             let (value, range) = self.fit(current, new, Any);
-            let local = self.local_mut(name);
-            local.ranges = vec![range];
-            local.read = false;
-            self.body.push(Stmt::Assign {
-                name: name.to_string(),
-                value,
-            });
+            self.assign(name, value, range);
         }
     }
 
@@ -1326,6 +1473,14 @@ impl<'r> Generator<'r> {
     fn read_local(&mut self, name: &str) -> Expr {
         self.local_mut(name).read = true;
         Expr::Local(name.to_string())
+    }
+
+    /// Reads an integer as a float, `name as f64` (marking it read).
+    fn read_int(&mut self, name: &str) -> (Expr, Range) {
+        let int = self.int_mut(name);
+        int.read = true;
+        let range = int.range();
+        (Expr::Constant(Constant::Cast(name.to_string())), range)
     }
 
     /// The final expression: every value not read yet, summed.
@@ -1345,6 +1500,15 @@ impl<'r> Generator<'r> {
             } else {
                 terms.push((Expr::Local(name), ranges[0]));
             }
+        }
+        let tallies: Vec<String> = self
+            .ints
+            .iter()
+            .filter(|i| !i.read)
+            .map(|i| i.name.clone())
+            .collect();
+        for name in tallies {
+            terms.push(self.read_int(&name));
         }
         if terms.is_empty() {
             let (e, r) = self.expr(2, Any);
@@ -1380,11 +1544,44 @@ impl<'r> Generator<'r> {
         self.fit(e, r, domain)
     }
 
+    /// An expression of constant code only (no input reaches it): literals,
+    /// named constants, integers as floats, constant locals.
+    fn constant_expr(&mut self, depth: usize, domain: Domain) -> (Expr, Range) {
+        let outer = std::mem::replace(&mut self.constant_only, true);
+        let drawn = self.expr(depth, domain);
+        self.constant_only = outer;
+        drawn
+    }
+
+    fn local_constant(&self, name: &str, i: usize) -> bool {
+        self.locals.iter().any(|l| l.name == name && l.constants[i])
+    }
+
+    /// Whether no active input reaches the value of `e`: the macro keeps
+    /// such code as written, and so must know the generator.
+    fn is_constant(&self, e: &Expr) -> bool {
+        match e {
+            Expr::Local(name) => self.local_constant(name, 0),
+            Expr::TupleField(name, i) => self.local_constant(name, *i),
+            Expr::Input(input) => !self.active_args.contains(&input.arg()),
+            Expr::Call { args, .. } => args.iter().all(|a| self.is_constant(a)),
+            Expr::Literal(_) | Expr::Constant(_) | Expr::NoGrad(_) => true,
+            Expr::Neg(a) | Expr::Powi { base: a, .. } => self.is_constant(a),
+            Expr::Binary(_, a, b) => self.is_constant(a) && self.is_constant(b),
+            Expr::Method { args, .. } => args.iter().all(|a| self.is_constant(a)),
+        }
+    }
+
     fn raw_expr(&mut self, depth: usize) -> (Expr, Range) {
         if depth == 0 {
             return self.leaf();
         }
         let w = &WEIGHTS;
+        let calls = if self.helpers.is_empty() || self.constant_only {
+            0
+        } else {
+            w.expr_call
+        };
         match self.rng.weighted(&[
             w.expr_leaf,
             w.expr_binary,
@@ -1392,45 +1589,10 @@ impl<'r> Generator<'r> {
             w.expr_method,
             w.expr_powi,
             w.expr_no_grad,
-            if self.helpers.is_empty() {
-                0
-            } else {
-                w.expr_call
-            },
+            calls,
         ]) {
             0 => self.leaf(),
-            6 => {
-                let helper = self.rng.pick(&self.helpers).clone();
-                // Two arguments that are bare elements of one array do not
-                // compile (a macro bug, see `tests/programs.rs`).
-                let field = |e: &Expr| match e {
-                    Expr::Input(Input::Element(f, _) | Input::AtK(f) | Input::AtLoop(f, _)) => {
-                        Some(*f)
-                    }
-                    _ => None,
-                };
-                let mut args: Vec<Expr> = Vec::new();
-                for _ in 0..helper.arity {
-                    let mut arg = Expr::Literal(0.5);
-                    for _ in 0..4 {
-                        let e = self.expr(depth - 1, Within(-1.0, 1.0)).0;
-                        let clash =
-                            field(&e).is_some_and(|f| args.iter().any(|a| field(a) == Some(f)));
-                        if !clash {
-                            arg = e;
-                            break;
-                        }
-                    }
-                    args.push(arg);
-                }
-                (
-                    Expr::Call {
-                        name: helper.name,
-                        args,
-                    },
-                    helper.range,
-                )
-            }
+            6 => self.call(depth),
             1 => {
                 let op = *self
                     .rng
@@ -1485,6 +1647,22 @@ impl<'r> Generator<'r> {
         }
     }
 
+    /// A call of a helper, each argument in `[-1, 1]` (two may be
+    /// elements of one array: `helper_3(a[0], a[k])`).
+    fn call(&mut self, depth: usize) -> (Expr, Range) {
+        let helper = self.rng.pick(&self.helpers).clone();
+        let args = (0..helper.arity)
+            .map(|_| self.expr(depth - 1, Within(-1.0, 1.0)).0)
+            .collect();
+        (
+            Expr::Call {
+                name: helper.name,
+                args,
+            },
+            helper.range,
+        )
+    }
+
     /// A method applied to `receiver`, with the other arguments drawn.
     fn method_of(&mut self, receiver: Expr, range: Range, depth: usize) -> (Expr, Range) {
         let method = self.rng.pick(METHODS);
@@ -1523,70 +1701,131 @@ impl<'r> Generator<'r> {
     }
 
     fn leaf(&mut self) -> (Expr, Range) {
-        if !self.loops.is_empty() && self.rng.chance(0.2) {
-            let depth = self.rng.below(self.loops.len());
-            return self.loop_leaf(depth);
+        if self.constant_only {
+            return self.constant_leaf();
+        }
+        if self.ints.iter().any(|i| i.name != "k") && self.rng.chance(0.2) {
+            return self.int_leaf();
         }
         let roll = self.rng.below(100);
-        // Prefer locals not read yet, so few values go unused.
-        let unread: Vec<usize> = (0..self.locals.len())
-            .filter(|&i| !self.locals[i].read)
-            .collect();
         if roll < 45 && !self.locals.is_empty() {
-            let i = if !unread.is_empty() && self.rng.chance(0.7) {
-                *self.rng.pick(&unread)
-            } else {
-                self.rng.below(self.locals.len())
-            };
-            let local = self.locals[i].clone();
-            self.locals[i].read = true;
-            if local.ranges.len() == 2 {
-                let j = self.rng.below(2);
-                return (Expr::TupleField(local.name, j), local.ranges[j]);
-            }
-            return (Expr::Local(local.name), local.ranges[0]);
+            return self.local_leaf(|_| true);
         }
         if roll < 85 {
-            if let Some(arity) = self.arity {
-                let arg = HELPER_ARGS[self.rng.below(arity)];
-                return (Expr::Input(Input::Scalar(arg)), INPUT_RANGE);
-            }
-            let input = match self.rng.below(10) {
-                0 => Input::Scalar("x"),
-                1 => Input::Scalar("y"),
-                2 => Input::Field("b"),
-                3 => Input::Field("inner.d"),
-                4 => Input::Element("inner.c", self.rng.below(2)),
-                5 => Input::Element("w", self.rng.below(4)),
-                6 => Input::Element("v", self.rng.below(3)),
-                7 => Input::Element("a", self.rng.below(3)),
-                8 => Input::Element("s", self.rng.below(4)),
-                _ => Input::AtK(["w", "v", "a", "s"][self.rng.below(4)]),
-            };
-            return (Expr::Input(input), INPUT_RANGE);
+            return self.input_leaf();
         }
         if roll < 93 {
             return self.literal_in(Any);
         }
-        let constant = *self.rng.pick(&[
-            Constant::Path("std::f64::consts::PI", PI),
-            Constant::Path(
+        if self.arity.is_none() && self.rng.chance(0.25) {
+            return self.read_int("k");
+        }
+        self.named_constant()
+    }
+
+    /// A read of a local that `keep` accepts, preferring those not read
+    /// yet (so few values go unused).
+    fn local_leaf(&mut self, keep: impl Fn(&Local) -> bool) -> (Expr, Range) {
+        let kept: Vec<usize> = (0..self.locals.len())
+            .filter(|&i| keep(&self.locals[i]))
+            .collect();
+        let unread: Vec<usize> = kept
+            .iter()
+            .copied()
+            .filter(|&i| !self.locals[i].read)
+            .collect();
+        let i = if !unread.is_empty() && self.rng.chance(0.7) {
+            *self.rng.pick(&unread)
+        } else {
+            *self.rng.pick(&kept)
+        };
+        let local = self.locals[i].clone();
+        self.locals[i].read = true;
+        if local.ranges.len() == 2 {
+            let j = self.rng.below(2);
+            return (Expr::TupleField(local.name, j), local.ranges[j]);
+        }
+        (Expr::Local(local.name), local.ranges[0])
+    }
+
+    /// An argument: a scalar, a field, an element.
+    fn input_leaf(&mut self) -> (Expr, Range) {
+        if let Some(arity) = self.arity {
+            let arg = HELPER_ARGS[self.rng.below(arity)];
+            return (Expr::Input(Input::Scalar(arg)), INPUT_RANGE);
+        }
+        let input = match self.rng.below(10) {
+            0 => Input::Scalar("x"),
+            1 => Input::Scalar("y"),
+            2 => Input::Field("b"),
+            3 => Input::Field("inner.d"),
+            4 => Input::Element("inner.c", self.rng.below(2)),
+            5 => Input::Element("w", self.rng.below(4)),
+            6 => Input::Element("v", self.rng.below(3)),
+            7 => Input::Element("a", self.rng.below(3)),
+            8 => Input::Element("s", self.rng.below(4)),
+            _ => Input::AtK(["w", "v", "a", "s"][self.rng.below(4)]),
+        };
+        (Expr::Input(input), INPUT_RANGE)
+    }
+
+    /// `std::f64::consts::PI`, `SCALE`, ..
+    fn named_constant(&mut self) -> (Expr, Range) {
+        let (path, value) = *self.rng.pick(&[
+            ("std::f64::consts::PI", PI),
+            (
                 "std::f64::consts::FRAC_1_SQRT_2",
                 std::f64::consts::FRAC_1_SQRT_2,
             ),
-            Constant::Path("SCALE", SCALE),
-            Constant::CastK,
+            ("SCALE", SCALE),
         ]);
-        let constant = match constant {
-            Constant::CastK if self.arity.is_some() => Constant::Path("SCALE", SCALE),
-            other => other,
+        (Expr::Constant(Constant::Path(path)), Range::point(value))
+    }
+
+    /// A leaf of constant code: a literal, a named constant, an integer as
+    /// a float, a constant local.
+    fn constant_leaf(&mut self) -> (Expr, Range) {
+        let constant_locals = self.locals.iter().any(|l| l.constants == [true]);
+        match self.rng.below(10) {
+            0..=3 => self.literal_in(Any),
+            4 | 5 if !self.ints.is_empty() => {
+                let name = self.rng.pick(&self.ints).name.clone();
+                self.read_int(&name)
+            }
+            6 | 7 if constant_locals => self.local_leaf(|l| l.constants == [true]),
+            _ => self.named_constant(),
+        }
+    }
+
+    /// A read of an integer in scope other than `k` (preferring those
+    /// not read yet, as a loop's variable must be): `j as f64`, or an
+    /// element of an argument at `j`.
+    fn int_leaf(&mut self) -> (Expr, Range) {
+        let scoped: Vec<usize> = (0..self.ints.len())
+            .filter(|&i| self.ints[i].name != "k")
+            .collect();
+        let unread: Vec<usize> = scoped
+            .iter()
+            .copied()
+            .filter(|&i| !self.ints[i].read)
+            .collect();
+        let i = if !unread.is_empty() && self.rng.chance(0.7) {
+            *self.rng.pick(&unread)
+        } else {
+            *self.rng.pick(&scoped)
         };
-        let range = match constant {
-            Constant::Path(_, v) => Range::point(v),
-            Constant::CastK => K_RANGE,
-            Constant::CastLoop(_) => unreachable!("drawn by loop_leaf"),
-        };
-        (Expr::Constant(constant), range)
+        let int = self.ints[i].clone();
+        let arrays: Vec<&'static str> = INDEXED
+            .iter()
+            .filter(|(_, len)| int.hi < *len)
+            .map(|(name, _)| *name)
+            .collect();
+        if self.arity.is_some() || arrays.is_empty() || self.rng.chance(0.3) {
+            return self.read_int(&int.name);
+        }
+        self.ints[i].read = true;
+        let array = *self.rng.pick(&arrays);
+        (Expr::Input(Input::AtInt(array, int.name)), INPUT_RANGE)
     }
 
     /// `e` mapped into `domain` if its range is not inside it already.

@@ -1,12 +1,14 @@
 //! Programs as Rust source, in two dialects: the `#[differentiable]`
 //! function over `f64` as a user writes it (methods in method or path
 //! form), and its twin over num-dual's `Dual64`, where every rule is a call
-//! of the support crate's `dual::NAME`, literals are constants `c(..)` and
-//! `no_grad` drops the derivative part.
+//! of the support crate's `dual::NAME`, literals are constants `c(..)`,
+//! `no_grad` drops the derivative part and `a / b` is `div(a, b)` (which
+//! divides as `f64` does). Integers, conditions on them, loops, jumps and
+//! `match` read the same in both.
 
 use std::fmt::Write;
 
-use crate::grammar::{ARGS, Cond, Constant, Expr, Input, LOOP_VARS, Program, Stmt};
+use crate::grammar::{ARGS, BinOp, Cond, Constant, Expr, Input, IntOp, Pattern, Program, Stmt};
 
 /// Which function a body is written for.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -43,7 +45,7 @@ fn input(i: &Input) -> String {
         Input::Element(field, i) => format!("{}[{i}]", place(field)),
         Input::AtK(field) => format!("{}[k]", place(field)),
         Input::Field(field) => format!("p.{field}"),
-        Input::AtLoop(field, depth) => format!("{}[{}]", place(field), LOOP_VARS[*depth]),
+        Input::AtInt(field, int) => format!("{}[{int}]", place(field)),
     }
 }
 
@@ -61,18 +63,12 @@ fn render(e: &Expr, dialect: Dialect, place: Place) -> String {
         Expr::Input(i) => input(i),
         Expr::Literal(x) if float => wrap(literal(*x), *x < 0.0 && place != Place::Top),
         Expr::Literal(x) => format!("d::c({})", literal(*x)),
-        Expr::Constant(Constant::Path(path, _)) if float => path.to_string(),
-        Expr::Constant(Constant::Path(path, _)) => format!("d::c({path})"),
-        Expr::Constant(Constant::CastK) if float => {
-            wrap("k as f64".to_string(), place != Place::Top)
+        Expr::Constant(Constant::Path(path)) if float => path.to_string(),
+        Expr::Constant(Constant::Path(path)) => format!("d::c({path})"),
+        Expr::Constant(Constant::Cast(int)) if float => {
+            wrap(format!("{int} as f64"), place != Place::Top)
         }
-        Expr::Constant(Constant::CastK) => "d::c(k as f64)".to_string(),
-        Expr::Constant(Constant::CastLoop(depth)) if float => {
-            wrap(format!("{} as f64", LOOP_VARS[*depth]), place != Place::Top)
-        }
-        Expr::Constant(Constant::CastLoop(depth)) => {
-            format!("d::c({} as f64)", LOOP_VARS[*depth])
-        }
+        Expr::Constant(Constant::Cast(int)) => format!("d::c({int} as f64)"),
         Expr::Call { name, args } => {
             let rendered: Vec<String> = args
                 .iter()
@@ -87,6 +83,11 @@ fn render(e: &Expr, dialect: Dialect, place: Place) -> String {
             let s = format!("-{}", render(inner, dialect, Place::Operand));
             wrap(s, place == Place::Receiver)
         }
+        Expr::Binary(BinOp::Div, a, b) if !float => format!(
+            "d::div({}, {})",
+            render(a, dialect, Place::Top),
+            render(b, dialect, Place::Top)
+        ),
         Expr::Binary(op, a, b) => {
             let s = format!(
                 "{} {} {}",
@@ -130,140 +131,246 @@ fn render(e: &Expr, dialect: Dialect, place: Place) -> String {
 
 /// A condition: the values compared (a dual number by its value).
 fn cond(c: &Cond, dialect: Dialect) -> String {
-    let op = if c.less { "<" } else { ">" };
+    match c {
+        Cond::Compare { lhs, less, rhs } => compare(lhs, *less, rhs, dialect),
+        Cond::Int { name, op, value } => match op {
+            IntOp::Less => format!("{name} < {value}"),
+            IntOp::Greater => format!("{name} > {value}"),
+            IntOp::AtLeast => format!("{name} >= {value}"),
+            IntOp::Equal => format!("{name} == {value}"),
+            IntOp::NotEqual => format!("{name} != {value}"),
+            IntOp::Odd => format!("{name} % 2 == 1"),
+        },
+        Cond::And(a, b) => format!("{} && {}", cond(a, dialect), cond(b, dialect)),
+    }
+}
+
+fn compare(lhs: &Expr, less: bool, rhs: &Expr, dialect: Dialect) -> String {
+    let op = if less { "<" } else { ">" };
     if dialect == Dialect::Float {
-        let rhs = if c.rhs.is_literal() {
-            render(&c.rhs, dialect, Place::Top)
+        let rhs = if rhs.is_literal() {
+            render(rhs, dialect, Place::Top)
         } else {
-            render(&c.rhs, dialect, Place::Operand)
+            render(rhs, dialect, Place::Operand)
         };
-        format!("{} {op} {rhs}", render(&c.lhs, dialect, Place::Operand))
+        format!("{} {op} {rhs}", render(lhs, dialect, Place::Operand))
     } else {
         format!(
             "{}.re {op} {}.re",
-            render(&c.lhs, dialect, Place::Receiver),
-            render(&c.rhs, dialect, Place::Receiver)
+            render(lhs, dialect, Place::Receiver),
+            render(rhs, dialect, Place::Receiver)
         )
+    }
+}
+
+/// A match arm's pattern.
+fn pattern(p: &Pattern) -> String {
+    match p {
+        Pattern::Values(values) => values
+            .iter()
+            .map(usize::to_string)
+            .collect::<Vec<_>>()
+            .join(" | "),
+        Pattern::Guarded { name, above } => format!("{name} if {name} > {above}"),
+        Pattern::Bind(name) => name.clone(),
+        Pattern::Wild => "_".to_string(),
     }
 }
 
 /// Statements, one a line (a block's over several), at `indent` levels.
 fn stmts(out: &mut String, list: &[Stmt], dialect: Dialect, indent: usize) {
     let pad = "    ".repeat(indent);
-    let scalar = if dialect == Dialect::Float {
-        "f64"
-    } else {
-        "Dual64"
-    };
-    // A value of literals alone gets its type written out.
-    let ty = |values: &[&Expr]| {
-        if values.iter().any(|v| v.typed())
-            && (values.len() == 1 || values.iter().all(|v| v.typed()))
-        {
-            String::new()
-        } else if values.len() == 1 {
-            format!(": {scalar}")
-        } else {
-            format!(": ({scalar}, {scalar})")
-        }
-    };
-    for stmt in list {
-        let line = match stmt {
-            Stmt::Let {
-                name,
-                mutable,
-                value,
-            } => {
-                format!(
-                    "let {}{name}{} = {};",
-                    if *mutable { "mut " } else { "" },
-                    ty(&[value]),
-                    expr(value, dialect)
-                )
-            }
-            Stmt::Assign { name, value } => format!("{name} = {};", expr(value, dialect)),
-            Stmt::Compound { name, op, value } => {
-                format!("{name} {}= {};", op.token(), expr(value, dialect))
-            }
-            Stmt::LetTuple { names, values } => format!(
-                "let ({}, {}){} = ({}, {});",
-                names[0],
-                names[1],
-                ty(&[&values[0], &values[1]]),
-                expr(&values[0], dialect),
-                expr(&values[1], dialect)
-            ),
-            Stmt::LetPair { name, values } => {
-                format!(
-                    "let {name}{} = ({}, {});",
-                    ty(&[&values[0], &values[1]]),
-                    expr(&values[0], dialect),
-                    expr(&values[1], dialect)
-                )
-            }
-            Stmt::Block {
-                name,
-                inner,
-                value,
-                tail,
-            } => format!(
-                "let {name} = {{\n{pad}    let {inner}{} = {};\n{pad}    {}\n{pad}}};",
-                ty(&[value]),
-                expr(value, dialect),
-                expr(tail, dialect)
-            ),
-            Stmt::LetIf {
-                name,
-                arms,
-                otherwise,
-            } => {
-                let values: Vec<&Expr> = arms.iter().map(|(_, e)| e).chain([otherwise]).collect();
-                let typed = if values.iter().any(|v| v.typed()) {
-                    String::new()
-                } else {
-                    format!(": {scalar}")
-                };
-                let mut s = format!("let {name}{typed} = ");
-                for (i, (c, e)) in arms.iter().enumerate() {
-                    let _ = write!(
-                        s,
-                        "{}if {} {{ {} }} ",
-                        if i > 0 { "else " } else { "" },
-                        cond(c, dialect),
-                        expr(e, dialect)
-                    );
-                }
-                let _ = write!(s, "else {{ {} }};", expr(otherwise, dialect));
-                s
-            }
-            Stmt::If { arms, otherwise } => {
-                let mut s = String::new();
-                for (i, (c, body)) in arms.iter().enumerate() {
-                    let _ = writeln!(
-                        s,
-                        "{}if {} {{",
-                        if i > 0 { " else " } else { "" },
-                        cond(c, dialect)
-                    );
-                    stmts(&mut s, body, dialect, indent + 1);
-                    let _ = write!(s, "{pad}}}");
-                }
-                if let Some(body) = otherwise {
-                    s.push_str(" else {\n");
-                    stmts(&mut s, body, dialect, indent + 1);
-                    let _ = write!(s, "{pad}}}");
-                }
-                s
-            }
-            Stmt::For { depth, n, body } => {
-                let mut s = format!("for {} in 0..{n} {{\n", LOOP_VARS[*depth]);
-                stmts(&mut s, body, dialect, indent + 1);
-                let _ = write!(s, "{pad}}}");
-                s
-            }
-        };
-        let _ = writeln!(out, "{pad}{line}");
+    for s in list {
+        let _ = writeln!(out, "{pad}{}", stmt(s, dialect, indent));
     }
+}
+
+/// The scalar type of a dialect.
+fn scalar(dialect: Dialect) -> &'static str {
+    match dialect {
+        Dialect::Float => "f64",
+        Dialect::Dual => "Dual64",
+    }
+}
+
+/// The type a `let` of `values` writes out: none if Rust knows it, else
+/// the scalar's (a value of literals alone has no type of its own).
+fn written_type(values: &[&Expr], dialect: Dialect) -> String {
+    let scalar = scalar(dialect);
+    if values.iter().any(|v| v.typed()) && (values.len() == 1 || values.iter().all(|v| v.typed())) {
+        String::new()
+    } else if values.len() == 1 {
+        format!(": {scalar}")
+    } else {
+        format!(": ({scalar}, {scalar})")
+    }
+}
+
+/// `head {`, the statements of `body` a level in, and `}` at `indent`.
+fn braced(head: &str, body: &[Stmt], dialect: Dialect, indent: usize) -> String {
+    let mut s = format!("{head}{{\n");
+    stmts(&mut s, body, dialect, indent + 1);
+    let _ = write!(s, "{}}}", "    ".repeat(indent));
+    s
+}
+
+/// One statement, its first line unpadded, its others at `indent`.
+fn stmt(stmt: &Stmt, dialect: Dialect, indent: usize) -> String {
+    let pad = "    ".repeat(indent);
+    match stmt {
+        Stmt::Let {
+            name,
+            mutable,
+            value,
+        } => format!(
+            "let {}{name}{} = {};",
+            if *mutable { "mut " } else { "" },
+            written_type(&[value], dialect),
+            expr(value, dialect)
+        ),
+        Stmt::Assign { name, value } => format!("{name} = {};", expr(value, dialect)),
+        Stmt::Compound {
+            name,
+            op: BinOp::Div,
+            value,
+        } if dialect == Dialect::Dual => {
+            format!("{name} = d::div({name}, {});", expr(value, dialect))
+        }
+        Stmt::Compound { name, op, value } => {
+            format!("{name} {}= {};", op.token(), expr(value, dialect))
+        }
+        Stmt::LetTuple { names, values } => format!(
+            "let ({}, {}){} = ({}, {});",
+            names[0],
+            names[1],
+            written_type(&[&values[0], &values[1]], dialect),
+            expr(&values[0], dialect),
+            expr(&values[1], dialect)
+        ),
+        Stmt::LetPair { name, values } => format!(
+            "let {name}{} = ({}, {});",
+            written_type(&[&values[0], &values[1]], dialect),
+            expr(&values[0], dialect),
+            expr(&values[1], dialect)
+        ),
+        Stmt::Block {
+            name,
+            inner,
+            value,
+            tail,
+        } => format!(
+            "let {name} = {{\n{pad}    let {inner}{} = {};\n{pad}    {}\n{pad}}};",
+            written_type(&[value], dialect),
+            expr(value, dialect),
+            expr(tail, dialect)
+        ),
+        Stmt::LetIf {
+            name,
+            arms,
+            otherwise,
+        } => let_if(name, arms, otherwise, dialect),
+        Stmt::If { arms, otherwise } => if_chain(arms, otherwise.as_deref(), dialect, indent),
+        Stmt::For { var, n, body } => {
+            braced(&format!("for {var} in 0..{n} "), body, dialect, indent)
+        }
+        Stmt::While { cond: c, body } => braced(
+            &format!("while {} ", cond(c, dialect)),
+            body,
+            dialect,
+            indent,
+        ),
+        Stmt::Loop { body } => braced("loop ", body, dialect, indent),
+        Stmt::LetInt { name } => format!("let mut {name} = 0;"),
+        Stmt::IntAdd { name, step } => format!("{name} += {step};"),
+        Stmt::Break => "break;".to_string(),
+        Stmt::Continue => "continue;".to_string(),
+        Stmt::Return(value) => format!("return {};", expr(value, dialect)),
+        Stmt::Match { on, arms } => match_stmt(on, arms, dialect, indent),
+        Stmt::LetMatch { name, on, arms } => let_match(name, on, arms, dialect, indent),
+    }
+}
+
+/// `if c { .. } else if c2 { .. } else { .. }`.
+fn if_chain(
+    arms: &[(Cond, Vec<Stmt>)],
+    otherwise: Option<&[Stmt]>,
+    dialect: Dialect,
+    indent: usize,
+) -> String {
+    let mut s = String::new();
+    for (i, (c, body)) in arms.iter().enumerate() {
+        let head = format!(
+            "{}if {} ",
+            if i > 0 { " else " } else { "" },
+            cond(c, dialect)
+        );
+        s.push_str(&braced(&head, body, dialect, indent));
+    }
+    if let Some(body) = otherwise {
+        s.push_str(&braced(" else ", body, dialect, indent));
+    }
+    s
+}
+
+/// `match on { pattern => { .. } .. }`, an empty arm as `pattern => {}`.
+fn match_stmt(on: &str, arms: &[(Pattern, Vec<Stmt>)], dialect: Dialect, indent: usize) -> String {
+    let pad = "    ".repeat(indent);
+    let mut s = format!("match {on} {{\n");
+    for (p, body) in arms {
+        let arm = if body.is_empty() {
+            format!("{} => {{}}", pattern(p))
+        } else {
+            braced(&format!("{} => ", pattern(p)), body, dialect, indent + 1)
+        };
+        let _ = writeln!(s, "{pad}    {arm}");
+    }
+    let _ = write!(s, "{pad}}}");
+    s
+}
+
+/// `let name = match on { pattern => e, .. };`, an arm a line.
+fn let_match(
+    name: &str,
+    on: &str,
+    arms: &[(Pattern, Expr)],
+    dialect: Dialect,
+    indent: usize,
+) -> String {
+    let pad = "    ".repeat(indent);
+    let values: Vec<&Expr> = arms.iter().map(|(_, e)| e).collect();
+    let typed = if values.iter().any(|v| v.typed()) {
+        String::new()
+    } else {
+        format!(": {}", scalar(dialect))
+    };
+    let mut s = format!("let {name}{typed} = match {on} {{\n");
+    for (p, e) in arms {
+        let _ = writeln!(s, "{pad}    {} => {},", pattern(p), expr(e, dialect));
+    }
+    let _ = write!(s, "{pad}}};");
+    s
+}
+
+/// `let name = if c { e1 } else if c2 { e2 } else { e3 };` on one line.
+fn let_if(name: &str, arms: &[(Cond, Expr)], otherwise: &Expr, dialect: Dialect) -> String {
+    let values: Vec<&Expr> = arms.iter().map(|(_, e)| e).chain([otherwise]).collect();
+    let typed = if values.iter().any(|v| v.typed()) {
+        String::new()
+    } else {
+        format!(": {}", scalar(dialect))
+    };
+    let mut s = format!("let {name}{typed} = ");
+    for (i, (c, e)) in arms.iter().enumerate() {
+        let _ = write!(
+            s,
+            "{}if {} {{ {} }} ",
+            if i > 0 { "else " } else { "" },
+            cond(c, dialect),
+            expr(e, dialect)
+        );
+    }
+    let _ = write!(s, "else {{ {} }};", expr(otherwise, dialect));
+    s
 }
 
 /// The statements and final expression of a program's body.
@@ -308,13 +415,14 @@ fn helper_args(arity: usize, ty: &str) -> String {
         .join(", ")
 }
 
-/// A helper: the `#[differentiable]` function and its dual twin.
+/// A helper: the `#[differentiable]` function and its dual twin (which no
+/// program may happen to call: the function's own generated code uses it).
 pub fn helper(program: &Program) -> String {
     let arity = program.arity.expect("a helper");
     let mut out = differentiable(program);
     let _ = write!(
         out,
-        "\n#[allow(clippy::needless_return)]\npub fn {}_dual({}) -> Dual64 {{\n{}}}\n",
+        "\n#[allow(clippy::needless_return, dead_code)]\npub fn {}_dual({}) -> Dual64 {{\n{}}}\n",
         program.name,
         helper_args(arity, "Dual64"),
         body(program, Dialect::Dual)

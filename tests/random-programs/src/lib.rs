@@ -3,9 +3,10 @@
 //! forward-mode dual numbers (the reference the generated gradients are
 //! checked against).
 //!
-//! `build.rs` writes the programs (see `generator/`); `tests/programs.rs`
-//! compiles them with `#[differentiable]` and compares every partial
-//! derivative with forward mode.
+//! `build.rs` writes the programs (see `generator/`): straight-line code,
+//! calls, branches, `match`, loops and jumps out of them; `tests/programs.rs`
+//! compiles them with `#[differentiable]`, compares every partial derivative
+//! with forward mode, and counts the programs that show each construct.
 
 use gradgen::prelude::*;
 use num_dual::Dual64;
@@ -163,10 +164,18 @@ pub struct Program {
 }
 
 /// Every derivative rule over dual numbers, called as the programs' dual
-/// twins call them. Kinks follow the generated code's conventions (the
+/// twins call them. Each value is the one `f64` computes, bit for bit (not
+/// num-dual's `sinh / cosh` for `tanh`, say): a loop that iterates a map
+/// such as `3 cos(v)` multiplies a last-bit difference until a branch
+/// goes the other way. Kinks follow the generated code's conventions (the
 /// receiver wins ties), so both sides take the same branch.
 pub mod dual {
     use num_dual::{Dual64, DualNum};
+
+    /// The value `value` of a rule at `x`, whose derivative there is `slope`.
+    fn chain(x: Dual64, value: f64, slope: f64) -> Dual64 {
+        Dual64::new(value, slope * x.eps)
+    }
 
     /// A constant.
     pub fn c(x: f64) -> Dual64 {
@@ -185,24 +194,48 @@ pub mod dual {
         )*};
     }
     unary!(
-        sin, cos, tan, asin, acos, atan, sinh, cosh, tanh, asinh, acosh, atanh, exp, exp2, exp_m1,
-        ln, log2, log10, ln_1p, sqrt, cbrt, recip
+        sin, cos, asin, acos, atan, sinh, cosh, asinh, acosh, atanh, exp, exp2, exp_m1, ln, log2,
+        log10, ln_1p, sqrt, cbrt, recip
     );
+    /// `x.tan()`.
+    pub fn tan(x: Dual64) -> Dual64 {
+        let t = x.re.tan();
+        chain(x, t, 1.0 + t * t)
+    }
+    /// `x.tanh()`.
+    pub fn tanh(x: Dual64) -> Dual64 {
+        let t = x.re.tanh();
+        chain(x, t, 1.0 - t * t)
+    }
     /// `a.atan2(b)`.
     pub fn atan2(a: Dual64, b: Dual64) -> Dual64 {
         a.atan2(b)
     }
+    /// `a / b`, divided as `f64` divides (num-dual multiplies by `1 / b`).
+    pub fn div(a: Dual64, b: Dual64) -> Dual64 {
+        let value = a.re / b.re;
+        Dual64::new(value, (a.eps - value * b.eps) / b.re)
+    }
     /// `x.log(b) = ln x / ln b`.
     pub fn log(x: Dual64, b: Dual64) -> Dual64 {
-        x.ln() / b.ln()
+        let value = x.re.log(b.re);
+        let eps = (x.eps / x.re - value * b.eps / b.re) / b.re.ln();
+        Dual64::new(value, eps)
     }
     /// `x.powi(n)`.
     pub fn powi(x: Dual64, n: i32) -> Dual64 {
-        x.powi(n)
+        let slope = if n == 0 {
+            0.0
+        } else {
+            f64::from(n) * x.re.powi(n - 1)
+        };
+        chain(x, x.re.powi(n), slope)
     }
     /// `x.powf(e) = exp(e ln x)`.
     pub fn powf(x: Dual64, e: Dual64) -> Dual64 {
-        x.powd(e)
+        let value = x.re.powf(e.re);
+        let eps = value * (e.re / x.re * x.eps + x.re.ln() * e.eps);
+        Dual64::new(value, eps)
     }
     /// `|x|`, derivative 0 at 0.
     pub fn abs(x: Dual64) -> Dual64 {
@@ -220,7 +253,8 @@ pub mod dual {
     }
     /// `a.hypot(b)`.
     pub fn hypot(a: Dual64, b: Dual64) -> Dual64 {
-        (a * a + b * b).sqrt()
+        let h = a.re.hypot(b.re);
+        Dual64::new(h, (a.re * a.eps + b.re * b.eps) / h)
     }
     /// `a.min(b)`: on ties the derivative is split evenly, as the macro
     /// (and PyTorch) do (`x.min(no_grad(x))` is a tie at every point).
@@ -253,8 +287,9 @@ pub mod dual {
             x
         }
     }
-    /// `a.mul_add(b, c) = a b + c`.
+    /// `a.mul_add(b, c) = a b + c`, rounded once.
     pub fn mul_add(a: Dual64, b: Dual64, c: Dual64) -> Dual64 {
-        a * b + c
+        let value = a.re.mul_add(b.re, c.re);
+        Dual64::new(value, a.eps * b.re + a.re * b.eps + c.eps)
     }
 }

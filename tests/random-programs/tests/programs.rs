@@ -1,24 +1,47 @@
 //! Seeded random programs (written by `build.rs`, see `generator/`),
 //! compiled with `#[differentiable]`: every partial derivative of every
 //! program agrees with forward-mode dual numbers (num-dual) to 1e-9.
+//!
+//! The programs hold straight-line code over every rule, calls of generated
+//! helpers, and control flow: `if` / `else if` / `else` (nested directly in
+//! each other), `for`, `while` on a counter and `loop` left by a `break` in
+//! an `if`, all carrying floats from pass to pass; `break` and `continue` in
+//! (nested) `if`s in loops; `return` from nested branches and from loops,
+//! nested ones too; `match` on an integer (`0`, `1 | 2`, `q if q > 2`, `_`)
+//! as a statement and as an expression; and `let mut` integers and floats
+//! that constant code changes in branches and loops. A test counts the
+//! programs that show each construct, so none fades away unnoticed.
+//!
+//! Constant code in these programs changes `let mut` values anywhere:
+//! in nested branches, after jumps, in loops in loops (four macro bugs this
+//! generator found there are fixed, with their cases in
+//! `tests/regressions.rs` of the main crate).
 
 use gradgen_random_programs::{Program, Run, layout};
 use num_dual::Dual64;
 
 /// The generated programs, with what random code writes that a person
 /// would not (`v - v`, `v += v + w`, `let v = v;`, a literal near a named
-/// constant), and adapters that push one argument's gradient at a time.
+/// constant, `if a { if b { .. } }`, a `match` of one arm and `_`, two
+/// arms that both `break`, `c.min(v).max(c)`), and adapters that push one
+/// argument's gradient at a time.
 #[allow(
+    clippy::almost_swapped,
     clippy::approx_constant,
+    clippy::collapsible_if,
+    clippy::collapsible_match,
     clippy::eq_op,
     clippy::erasing_op,
     clippy::identity_op,
+    clippy::if_same_then_else,
     clippy::let_and_return,
     clippy::manual_clamp,
+    clippy::min_max,
     clippy::misrefactored_assign_op,
     clippy::needless_range_loop,
     clippy::neg_multiply,
     clippy::redundant_locals,
+    clippy::single_match,
     clippy::unnecessary_min_or_max,
     clippy::vec_init_then_push
 )]
@@ -145,6 +168,288 @@ fn there_are_enough_programs_of_enough_operations() {
         println!("{n} programs with {form}");
         assert!(n >= 30, "only {n} programs with {form}");
     }
+}
+
+/// What a line that ends in `{` opens, in a program's source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Opened {
+    For,
+    While,
+    Loop,
+    /// An arm of `if`, `else if` or `else`.
+    If,
+    Match,
+    /// An arm of a `match` statement.
+    Arm,
+    /// The function, a block `let v = {`.
+    Other,
+}
+
+impl Opened {
+    /// What `line`, which ends in `{`, opens (`} else {` an arm of an `if`).
+    fn of(line: &str) -> Opened {
+        let line = line.trim_start_matches("} ");
+        if line.starts_with("for ") {
+            Opened::For
+        } else if line.starts_with("while ") {
+            Opened::While
+        } else if line.starts_with("loop ") {
+            Opened::Loop
+        } else if line.starts_with("if ") || line.starts_with("else ") {
+            Opened::If
+        } else if line.starts_with("match ") || line.contains("= match ") {
+            Opened::Match
+        } else if line.contains("=> {") {
+            Opened::Arm
+        } else {
+            Opened::Other
+        }
+    }
+
+    fn is_loop(self) -> bool {
+        matches!(self, Opened::For | Opened::While | Opened::Loop)
+    }
+
+    fn is_branch(self) -> bool {
+        matches!(self, Opened::If | Opened::Arm)
+    }
+}
+
+/// A line of a program's source, trimmed, and the blocks around it.
+struct Line<'a> {
+    text: &'a str,
+    /// Outermost first.
+    around: Vec<Opened>,
+}
+
+impl Line<'_> {
+    /// The innermost loop around the line, and what lies between the two.
+    fn innermost_loop(&self) -> Option<(Opened, &[Opened])> {
+        let i = self.around.iter().rposition(|o| o.is_loop())?;
+        Some((self.around[i], &self.around[i + 1..]))
+    }
+
+    fn loops(&self) -> usize {
+        self.around.iter().filter(|o| o.is_loop()).count()
+    }
+
+    fn branches(&self) -> usize {
+        self.around.iter().filter(|o| o.is_branch()).count()
+    }
+
+    /// Whether the line is `break;` or `continue;` (`jump`) in an `if`
+    /// (in `ifs` nested ones, at least) inside a loop that `kind` accepts.
+    fn jumps_in_ifs(&self, jump: &str, ifs: usize, kind: fn(Opened) -> bool) -> bool {
+        self.text == jump
+            && self.innermost_loop().is_some_and(|(outer, between)| {
+                kind(outer) && between.iter().filter(|&&o| o == Opened::If).count() >= ifs
+            })
+    }
+}
+
+/// The lines of a program's source with the blocks around each.
+fn lines(source: &str) -> Vec<Line<'_>> {
+    let mut around = Vec::new();
+    let mut out = Vec::new();
+    for text in source.lines().map(str::trim) {
+        if text.starts_with('}') {
+            around.pop();
+        }
+        out.push(Line {
+            text,
+            around: around.clone(),
+        });
+        if text.ends_with('{') {
+            around.push(Opened::of(text));
+        }
+    }
+    out
+}
+
+/// Whether an expression reads nothing but constants (literals, named
+/// constants, integers) and `name` itself: no argument, no other local.
+fn constant_code(expr: &str, name: &str) -> bool {
+    expr.split(|c: char| !c.is_alphanumeric() && c != '_')
+        .filter(|word| !word.is_empty() && *word != name)
+        .all(|word| {
+            let numbered = |prefix: &str| {
+                word.strip_prefix(prefix)
+                    .is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
+            };
+            !["p", "x", "y", "a", "s"].contains(&word)
+                && !["v", "t", "u", "helper_"].into_iter().any(numbered)
+        })
+}
+
+/// Whether a `let mut` of constant code, an integer or (`integer` false) a
+/// float, is updated by constant code on a line that `place` accepts.
+fn constant_updated_in(source: &str, integer: bool, place: fn(&Line) -> bool) -> bool {
+    let lines = lines(source);
+    lines.iter().any(|decl| {
+        let Some((name, value)) = decl
+            .text
+            .strip_prefix("let mut ")
+            .and_then(|rest| rest.strip_suffix(';'))
+            .and_then(|rest| rest.split_once(" = "))
+        else {
+            return false;
+        };
+        let name = name.trim_end_matches(": f64");
+        let is_integer = !value.contains('.') && value.parse::<u32>().is_ok();
+        is_integer == integer
+            && constant_code(value, name)
+            && lines.iter().any(|update| {
+                let in_flow = place(update);
+                let value = ["+=", "-=", "*=", "/=", "="].iter().find_map(|op| {
+                    update
+                        .text
+                        .strip_prefix(&format!("{name} {op} "))
+                        .and_then(|v| v.strip_suffix(';'))
+                });
+                in_flow && value.is_some_and(|v| constant_code(v, name))
+            })
+    })
+}
+
+/// Whether a `match` arm binds a name under a guard (`q3 if q3 > 1 =>`)
+/// that the program reads.
+fn guarded_binding(source: &str) -> bool {
+    source.lines().any(|line| {
+        let Some((pattern, _)) = line.trim().split_once(" => ") else {
+            return false;
+        };
+        let Some((name, guard)) = pattern.split_once(" if ") else {
+            return false;
+        };
+        guard.starts_with(&format!("{name} > ")) && source.matches(name).count() >= 3
+    })
+}
+
+/// Whether some line of `source` passes `test`.
+fn any_line(source: &str, test: impl Fn(&Line) -> bool) -> bool {
+    lines(source).iter().any(test)
+}
+
+fn in_branch(line: &Line) -> bool {
+    line.branches() > 0
+}
+
+fn in_loop(line: &Line) -> bool {
+    line.loops() > 0
+}
+
+fn for_or_while(o: Opened) -> bool {
+    matches!(o, Opened::For | Opened::While)
+}
+
+/// A construct of control flow, and a test of a program's source for it.
+type Construct = (&'static str, fn(&str) -> bool);
+
+/// The constructs of control flow the generator must keep drawing.
+const CONSTRUCTS: &[Construct] = &[
+    ("while loops carrying floats", |s| {
+        any_line(s, |l| {
+            l.around.contains(&Opened::While) && l.text.starts_with('v') && l.text.contains("= ")
+        })
+    }),
+    ("loops left by a break in an if", |s| {
+        any_line(s, |l| l.jumps_in_ifs("break;", 1, |o| o == Opened::Loop))
+    }),
+    ("breaks in an if in a for or while", |s| {
+        any_line(s, |l| l.jumps_in_ifs("break;", 1, for_or_while))
+    }),
+    ("continues in an if in a for or while", |s| {
+        any_line(s, |l| l.jumps_in_ifs("continue;", 1, for_or_while))
+    }),
+    ("breaks or continues in nested ifs in a loop", |s| {
+        any_line(s, |l| {
+            l.jumps_in_ifs("break;", 2, Opened::is_loop)
+                || l.jumps_in_ifs("continue;", 2, Opened::is_loop)
+        })
+    }),
+    ("returns in nested branches", |s| {
+        any_line(s, |l| l.text.starts_with("return ") && l.branches() >= 2)
+    }),
+    ("returns in a loop", |s| {
+        any_line(s, |l| l.text.starts_with("return ") && l.loops() >= 1)
+    }),
+    ("returns in a loop in a loop", |s| {
+        any_line(s, |l| l.text.starts_with("return ") && l.loops() >= 2)
+    }),
+    ("match expressions", |s| s.contains(" = match ")),
+    ("match statements", |s| {
+        any_line(s, |l| l.text.starts_with("match "))
+    }),
+    ("match arms with or-patterns", |s| {
+        any_line(s, |l| {
+            l.around.last() == Some(&Opened::Match)
+                && l.text
+                    .split_once(" => ")
+                    .is_some_and(|(p, _)| p.contains(" | "))
+        })
+    }),
+    ("match arms binding a name under a guard", guarded_binding),
+    ("ifs directly in an if arm", |s| {
+        any_line(s, |l| {
+            l.text.starts_with("if ") && l.around.last() == Some(&Opened::If)
+        })
+    }),
+    ("integer let muts counted up in a branch", |s| {
+        constant_updated_in(s, true, in_branch)
+    }),
+    ("integer let muts counted up in a loop", |s| {
+        constant_updated_in(s, true, in_loop)
+    }),
+    ("float let muts updated by constant code in a branch", |s| {
+        constant_updated_in(s, false, in_branch)
+    }),
+    ("float let muts updated by constant code in a loop", |s| {
+        constant_updated_in(s, false, in_loop)
+    }),
+];
+
+/// How many programs must show each construct, so none fades away
+/// unnoticed when the weights or the generator change.
+const MIN_PROGRAMS_PER_CONSTRUCT: usize = 20;
+
+#[test]
+fn every_construct_of_control_flow_is_in_enough_programs() {
+    let mut rare = Vec::new();
+    for (construct, shows) in CONSTRUCTS {
+        let n = PROGRAMS.iter().filter(|p| shows(p.source)).count();
+        println!("{n} programs with {construct}");
+        if n < MIN_PROGRAMS_PER_CONSTRUCT {
+            rare.push(format!("{construct} ({n})"));
+        }
+    }
+    assert!(
+        rare.is_empty(),
+        "fewer than {MIN_PROGRAMS_PER_CONSTRUCT} programs with {rare:?}"
+    );
+}
+
+#[test]
+fn the_coverage_scanner_reads_blocks() {
+    let source = "fn f() {\n    for j in 0..3 {\n        if x > 0.0 {\n            if y > 0.0 {\n                break;\n            }\n        }\n        loop {\n            return x;\n        }\n    }\n}";
+    let lines = lines(source);
+    let find = |text: &str| lines.iter().find(|l| l.text == text).expect("a line");
+    let jump = find("break;");
+    assert_eq!(
+        jump.around,
+        [Opened::Other, Opened::For, Opened::If, Opened::If]
+    );
+    assert!(jump.jumps_in_ifs("break;", 2, |o| o == Opened::For));
+    assert!(!jump.jumps_in_ifs("break;", 3, |o| o == Opened::For));
+    assert!(!jump.jumps_in_ifs("break;", 1, |o| o == Opened::While));
+    assert_eq!(find("return x;").loops(), 2);
+    assert!(constant_code("0.5 * (j as f64) + SCALE", "v3"));
+    assert!(constant_code("v3.sin() * k as f64", "v3"));
+    assert!(!constant_code("v3 + x", "v3"));
+    assert!(!constant_code("v4 * 2.0", "v3"));
+    let counted = "fn f() {\n    let mut m2 = 0;\n    if x > 0.0 {\n        m2 += 1;\n    }\n}";
+    assert!(constant_updated_in(counted, true, in_branch));
+    assert!(!constant_updated_in(counted, true, in_loop));
+    assert!(!constant_updated_in(counted, false, in_branch));
 }
 
 #[test]
