@@ -1392,15 +1392,7 @@ impl Body<'_> {
             crate::ir::LoopHead::For { pat, .. } => quote!(let #pat = #item;),
             _ => TokenStream::new(),
         };
-        // Adjoints of what the body reads from outside.
-        let mut accumulators = TokenStream::new();
-        for v in outer_vars(&lp.body) {
-            if self.func.vars[v.0].varied && !self.seen[v.0] && !lp.phis.contains(&v) {
-                self.seen[v.0] = true;
-                let (d, x) = (self.adjoint(v), self.var(v).clone());
-                accumulators.extend(quote!(let mut #d = #gg::zero_like(&#x);));
-            }
-        }
+        let mut accumulators = self.outer_adjoints(std::slice::from_ref(&lp.body), &lp.phis);
         // The adjoint of each carried value after the last pass.
         for (out, d_carried) in lp.outs.iter().zip(&pass.carried) {
             let Some(d_carried) = d_carried else { continue };
@@ -1437,6 +1429,21 @@ impl Body<'_> {
         }
     }
 
+    /// The adjoints (zeros to add into) of what `regions` read from outside
+    /// and that have none yet, but for `except`.
+    fn outer_adjoints(&mut self, regions: &[crate::ir::Region], except: &[VarId]) -> TokenStream {
+        let gg = self.gg.clone();
+        let mut out = TokenStream::new();
+        for v in regions.iter().flat_map(outer_vars) {
+            if self.func.vars[v.0].varied && !self.seen[v.0] && !except.contains(&v) {
+                self.seen[v.0] = true;
+                let (d, x) = (self.adjoint(v), self.var(v).clone());
+                out.extend(quote!(let mut #d = #gg::zero_like(&#x);));
+            }
+        }
+        out
+    }
+
     /// A branch in the backward sweep: the arm taken runs its backward pass
     /// on what it kept. Outer values it adds into get their adjoints (zeros)
     /// first.
@@ -1452,17 +1459,7 @@ impl Body<'_> {
         else {
             return TokenStream::new();
         };
-        let gg = self.gg.clone();
-        let mut accumulators = TokenStream::new();
-        for region in &branch.arms {
-            for v in outer_vars(region) {
-                if self.func.vars[v.0].varied && !self.seen[v.0] {
-                    self.seen[v.0] = true;
-                    let (d, x) = (self.adjoint(v), self.var(v).clone());
-                    accumulators.extend(quote!(let mut #d = #gg::zero_like(&#x);));
-                }
-            }
-        }
+        let accumulators = self.outer_adjoints(&branch.arms, &[]);
         let arms: Vec<TokenStream> = passes
             .slots
             .iter()
