@@ -488,3 +488,28 @@ fn constants_updated_anywhere() {
     }
     check(ends_in_continue, ends_in_continue_grad, &[0.3, 0.8]);
 }
+
+/// Constant code with names of its own that shadow renamed outer ones.
+#[differentiable]
+fn own_names_in_constant_code(x: f64) -> f64 {
+    let n = 2.0;
+    let n = n * 3.0;
+    let mut count = 0.0;
+    for k in 0..3 {
+        let n = k as f64;
+        count += n;
+    }
+    let picked = match Some(4.0) {
+        Some(n) if n > 1.0 => n,
+        _ => 0.0,
+    };
+    x * (n + count + picked)
+}
+
+#[test]
+fn constant_code_keeps_its_own_names() {
+    // n = 6, count = 0 + 1 + 2, picked = 4: d/dx = 13.
+    let (value, d) = own_names_in_constant_code_grad(0.5);
+    assert_eq!(value, own_names_in_constant_code(0.5));
+    assert_eq!(d, 13.0);
+}

@@ -230,7 +230,11 @@ impl Lowering<'_> {
     /// code calls it.
     fn resolve(&self, expr: &Expr) -> TokenStream {
         let mut expr = expr.clone();
-        Resolver { lowering: self }.visit_expr_mut(&mut expr);
+        Resolver {
+            lowering: self,
+            own: Vec::new(),
+        }
+        .visit_expr_mut(&mut expr);
         expr.to_token_stream()
     }
 
@@ -2111,28 +2115,121 @@ impl<'ast> Visit<'ast> for Mentions<'_, '_> {
 /// Rewrites the user's names to what generated code calls them.
 struct Resolver<'l, 'a> {
     lowering: &'l Lowering<'a>,
+    /// The names the code itself binds (`let`, the patterns of `for`,
+    /// `match`, `if let` and closures), innermost scope last: there they
+    /// stand for themselves.
+    own: Vec<Vec<String>>,
+}
+
+impl Resolver<'_, '_> {
+    fn is_own(&self, name: &str) -> bool {
+        self.own.iter().any(|scope| scope.iter().any(|n| n == name))
+    }
+
+    /// Visits `f` with the names `pats` bind in a scope of their own.
+    fn scoped<'p>(&mut self, pats: impl IntoIterator<Item = &'p Pat>, f: impl FnOnce(&mut Self)) {
+        let mut names = Vec::new();
+        for pat in pats {
+            pattern_names(pat, &mut names);
+        }
+        self.own.push(names);
+        f(self);
+        self.own.pop();
+    }
+}
+
+/// The names a pattern binds (not the unit variants and constants it names).
+fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
+    struct Names<'o>(&'o mut Vec<String>);
+    impl<'ast> Visit<'ast> for Names<'_> {
+        fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {
+            let name = p.ident.to_string();
+            if !name.starts_with(|c: char| c.is_uppercase()) || p.subpat.is_some() {
+                self.0.push(name);
+            }
+            syn::visit::visit_pat_ident(self, p);
+        }
+    }
+    Names(out).visit_pat(pat);
 }
 
 impl VisitMut for Resolver<'_, '_> {
     fn visit_expr_mut(&mut self, expr: &mut Expr) {
-        if let Expr::Path(p) = expr {
-            if let Some(ident) = p.path.get_ident()
-                && let Some(b) = self.lowering.lookup(&ident.to_string())
-            {
-                let tokens = self.lowering.binding_tokens(b);
-                let mut replaced: Expr =
-                    syn::parse2(tokens.clone()).unwrap_or_else(|_| Expr::Verbatim(tokens));
-                if let Expr::Path(ep) = &mut replaced {
-                    // Keep the user's span, so errors point at their code.
-                    if let Some(seg) = ep.path.segments.first_mut() {
-                        seg.ident.set_span(ident.span());
+        match expr {
+            Expr::Path(p) => {
+                if let Some(ident) = p.path.get_ident()
+                    && !self.is_own(&ident.to_string())
+                    && let Some(b) = self.lowering.lookup(&ident.to_string())
+                {
+                    let tokens = self.lowering.binding_tokens(b);
+                    let mut replaced: Expr =
+                        syn::parse2(tokens.clone()).unwrap_or_else(|_| Expr::Verbatim(tokens));
+                    if let Expr::Path(ep) = &mut replaced {
+                        // Keep the user's span, so errors point at their code.
+                        if let Some(seg) = ep.path.segments.first_mut() {
+                            seg.ident.set_span(ident.span());
+                        }
                     }
+                    *expr = replaced;
                 }
-                *expr = replaced;
             }
-            return;
+            Expr::ForLoop(f) => {
+                self.visit_expr_mut(&mut f.expr);
+                let (pat, body) = (&*f.pat, &mut f.body);
+                self.scoped([pat], |this| this.visit_block_mut(body));
+            }
+            Expr::Closure(c) => {
+                let (inputs, body) = (&c.inputs, &mut c.body);
+                self.scoped(inputs, |this| this.visit_expr_mut(body));
+            }
+            Expr::If(i) if matches!(&*i.cond, Expr::Let(_)) => {
+                if let Expr::Let(l) = &mut *i.cond {
+                    self.visit_expr_mut(&mut l.expr);
+                    let (pat, then) = (&*l.pat, &mut i.then_branch);
+                    self.scoped([pat], |this| this.visit_block_mut(then));
+                }
+                if let Some((_, e)) = &mut i.else_branch {
+                    self.visit_expr_mut(e);
+                }
+            }
+            Expr::While(w) if matches!(&*w.cond, Expr::Let(_)) => {
+                if let Expr::Let(l) = &mut *w.cond {
+                    self.visit_expr_mut(&mut l.expr);
+                    let (pat, body) = (&*l.pat, &mut w.body);
+                    self.scoped([pat], |this| this.visit_block_mut(body));
+                }
+            }
+            _ => syn::visit_mut::visit_expr_mut(self, expr),
         }
-        syn::visit_mut::visit_expr_mut(self, expr);
+    }
+
+    fn visit_block_mut(&mut self, block: &mut syn::Block) {
+        self.own.push(Vec::new());
+        syn::visit_mut::visit_block_mut(self, block);
+        self.own.pop();
+    }
+
+    fn visit_local_mut(&mut self, local: &mut syn::Local) {
+        // The value is read before the pattern binds.
+        if let Some(init) = &mut local.init {
+            self.visit_expr_mut(&mut init.expr);
+            if let Some((_, diverge)) = &mut init.diverge {
+                self.visit_expr_mut(diverge);
+            }
+        }
+        if let Some(scope) = self.own.last_mut() {
+            pattern_names(&local.pat, scope);
+        }
+    }
+
+    fn visit_arm_mut(&mut self, arm: &mut syn::Arm) {
+        let (pat, guard, body) = (&arm.pat, &mut arm.guard, &mut arm.body);
+        self.scoped([pat], |this| {
+            if let Some((_, guard)) = guard {
+                this.visit_expr_mut(guard);
+            }
+            this.visit_expr_mut(body);
+        });
     }
 
     fn visit_field_value_mut(&mut self, field: &mut syn::FieldValue) {
