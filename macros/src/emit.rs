@@ -438,7 +438,6 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         tapes: Vec::new(),
         dims: Vec::new(),
         plain: false,
-        storing: false,
         stacks: Vec::new(),
         passes: Vec::new(),
         arm_passes: Vec::new(),
@@ -521,11 +520,9 @@ struct Body<'a> {
     tapes: Vec<(VarId, Ident)>,
     /// The saved shape of each step that consumes its input, by the step's variable.
     dims: Vec<(VarId, Ident)>,
-    /// Computing values only (the forward sweep of a branch).
+    /// Computing a loop's pass or a branch's arm: values without tapes,
+    /// which the backward pass makes again from what the pass or arm keeps.
     plain: bool,
-    /// Computing a loop's pass, whose values its backward pass reads from
-    /// the stack: shapes a step consumes are taken too.
-    storing: bool,
     /// Each loop's stack and item names, by its first carried value.
     stacks: Vec<(Option<VarId>, Ident, Ident)>,
     /// Each loop's backward pass of one iteration, generated with its
@@ -606,6 +603,32 @@ impl Body<'_> {
             }
             _ => self.operand_tokens(o),
         }
+    }
+
+    /// A value handed on (into the next pass, out of an arm) that is also
+    /// among the `kept` for the backward pass: a copy of it.
+    fn copy_if_kept(&self, value: &Value, kept: &[Ident]) -> Option<TokenStream> {
+        match value {
+            Value::Var(x) if kept.contains(self.var(*x)) => {
+                let x = self.var(*x);
+                Some(quote!(::core::clone::Clone::clone(&#x)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Kept names as the bindings of the pattern that gets them back: a
+    /// loop's stack mutable, since its backward pass pops it.
+    fn kept_bindings(&self, kept: &[Ident]) -> Vec<TokenStream> {
+        kept.iter()
+            .map(|k| {
+                if self.stacks.iter().any(|(_, stack, _)| stack == k) {
+                    quote!(mut #k)
+                } else {
+                    quote!(#k)
+                }
+            })
+            .collect()
     }
 
     /// A value that moves into another variable (a branch's result, a
@@ -695,14 +718,13 @@ impl Body<'_> {
     /// runs the arm's backward pass without computing the arm again.
     fn forward_branch(&mut self, branch: &crate::ir::Branch) -> TokenStream {
         let span = branch.span;
-        let (plain, storing) = (self.plain, self.storing);
-        (self.plain, self.storing) = (true, true);
+        let plain = std::mem::replace(&mut self.plain, true);
         let bodies: Vec<TokenStream> = branch
             .arms
             .iter()
             .map(|region| self.forward_block(&region.block))
             .collect();
-        (self.plain, self.storing) = (plain, storing);
+        self.plain = plain;
         let differentiated = branch.outs.iter().any(|v| self.analysis.useful[v.0]);
         // Each arm's backward pass, generated now to know what it reads.
         let mut kept: Vec<Vec<Ident>> = Vec::new();
@@ -711,19 +733,7 @@ impl Body<'_> {
             let mut codes = Vec::new();
             for (k, body) in bodies.iter().enumerate() {
                 let code = self.arm_pass(branch, k);
-                let read = idents(&code);
-                let remade = let_bound(&code);
-                kept.push(
-                    let_bound(body)
-                        .into_iter()
-                        .filter(|n| read.contains(&n.to_string()) && !remade.contains(n))
-                        .fold(Vec::new(), |mut all, n| {
-                            if !all.contains(&n) {
-                                all.push(n);
-                            }
-                            all
-                        }),
-                );
+                kept.push(kept_for(&code, let_bound(body)));
                 slots.push(self.names.fresh(&format!("arm{k}"), span));
                 codes.push(code);
             }
@@ -741,15 +751,10 @@ impl Body<'_> {
             let mut values: Vec<TokenStream> = region
                 .results
                 .iter()
-                .map(|v| match v {
-                    // What the arm keeps is copied into what it gives.
-                    Value::Var(x)
-                        if kept.get(k).is_some_and(|kept| kept.contains(self.var(*x))) =>
-                    {
-                        let x = self.var(*x);
-                        quote!(::core::clone::Clone::clone(&#x))
-                    }
-                    other => self.moved_value(other),
+                .map(|v| {
+                    let kept = kept.get(k).map_or(&[][..], Vec::as_slice);
+                    self.copy_if_kept(v, kept)
+                        .unwrap_or_else(|| self.moved_value(v))
                 })
                 .collect();
             for j in 0..slots.len() {
@@ -784,8 +789,7 @@ impl Body<'_> {
     /// adjoints of the branch's values go to the arm's results, and on.
     fn arm_pass(&mut self, branch: &crate::ir::Branch, k: usize) -> TokenStream {
         let region = &branch.arms[k];
-        let (seen, plain, storing) = (self.seen.clone(), self.plain, self.storing);
-        (self.plain, self.storing) = (false, false);
+        let (seen, plain) = (self.seen.clone(), std::mem::replace(&mut self.plain, false));
         // The adjoints of what the arm reads from outside exist by then.
         for v in outer_vars(region) {
             if self.func.vars[v.0].varied {
@@ -803,7 +807,7 @@ impl Body<'_> {
             }
         }
         code.extend(self.reverse_block(&region.block));
-        (self.seen, self.plain, self.storing) = (seen, plain, storing);
+        (self.seen, self.plain) = (seen, plain);
         code
     }
 
@@ -933,8 +937,9 @@ impl Body<'_> {
                 // A shape the reverse step reads, taken before the call
                 // consumes the value.
                 let mut dims = TokenStream::new();
-                let taping = self.taping(step) || (self.storing && self.useful(step));
-                for saved in rule.saves.iter().filter(|_| taping) {
+                // Taken with tapes or without: a pass or an arm keeps it too.
+                let useful = self.useful(step);
+                for saved in rule.saves.iter().filter(|_| useful) {
                     if let Saved::Dim(i) = saved {
                         let dim = self.names.derived(&y, "dim");
                         let x = self.saved_ref(&args[*i].value);
@@ -1190,40 +1195,18 @@ impl Body<'_> {
         let stack = self.names.fresh("stack", span);
         self.stacks
             .push((lp.outs.first().copied(), stack.clone(), item.clone()));
-        let (plain, storing) = (self.plain, self.storing);
-        (self.plain, self.storing) = (true, true);
+        let plain = std::mem::replace(&mut self.plain, true);
         let body = self.forward_block(&lp.body.block);
-        (self.plain, self.storing) = (plain, storing);
+        self.plain = plain;
         let outs: Vec<Ident> = lp.outs.iter().map(|v| self.var(*v).clone()).collect();
         let phis: Vec<Ident> = lp.phis.iter().map(|v| self.var(*v).clone()).collect();
         let inits: Vec<TokenStream> = lp.inits.iter().map(|v| self.moved_value(v)).collect();
         // What the backward pass of one pass reads, of what the pass binds.
-        // Nothing to keep for a loop without derivative, or one computed
-        // for its values only (in an arm, which the backward pass runs again).
-        let values_only = plain && !storing;
-        let differentiated = lp.outs.iter().any(|v| self.analysis.useful[v.0]) && !values_only;
+        let differentiated = lp.outs.iter().any(|v| self.analysis.useful[v.0]);
         let pushed: Vec<Ident> = if differentiated {
-            let pass = self.loop_pass(lp);
-            let read = idents(&pass.code);
-            let remade = let_bound(&pass.code);
-            let pushed = phis
-                .iter()
-                .cloned()
-                .chain(let_bound(&body))
-                .filter(|n| read.contains(&n.to_string()) && !remade.contains(n))
-                .fold(Vec::new(), |mut all: Vec<Ident>, n| {
-                    if !all.contains(&n) {
-                        all.push(n);
-                    }
-                    all
-                });
-            self.passes.push((
-                loop_key(lp),
-                LoopPass {
-                    pushed: pushed.clone(),
-                    ..pass
-                },
-            ));
+            let pass = self.loop_pass(lp, phis.iter().cloned().chain(let_bound(&body)));
+            let pushed = pass.pushed.clone();
+            self.passes.push((loop_key(lp), pass));
             pushed
         } else {
             Vec::new()
@@ -1233,12 +1216,9 @@ impl Body<'_> {
             .body
             .results
             .iter()
-            .map(|v| match v {
-                Value::Var(x) if pushed.contains(self.var(*x)) => {
-                    let x = self.var(*x);
-                    quote!(::core::clone::Clone::clone(&#x))
-                }
-                other => self.value_tokens(other),
+            .map(|v| {
+                self.copy_if_kept(v, &pushed)
+                    .unwrap_or_else(|| self.value_tokens(v))
             })
             .collect();
         let push =
@@ -1302,11 +1282,16 @@ impl Body<'_> {
     /// The backward pass of one pass of a loop, on the values its forward
     /// pass left on the stack: the adjoints of the carried values come in
     /// from the next pass (`carried`) and go out to the previous one.
-    fn loop_pass(&mut self, lp: &crate::ir::Loop) -> LoopPass {
+    /// `bound` are the names the pass binds; those the backward pass reads
+    /// are what the pass pushes.
+    fn loop_pass(
+        &mut self,
+        lp: &crate::ir::Loop,
+        bound: impl IntoIterator<Item = Ident>,
+    ) -> LoopPass {
         let gg = self.gg.clone();
         let span = lp.span;
-        let (seen, plain, storing) = (self.seen.clone(), self.plain, self.storing);
-        (self.plain, self.storing) = (false, false);
+        let (seen, plain) = (self.seen.clone(), std::mem::replace(&mut self.plain, false));
         // The adjoints of what the body reads from outside exist by then.
         for v in outer_vars(&lp.body) {
             if self.func.vars[v.0].varied && !lp.phis.contains(&v) {
@@ -1355,11 +1340,11 @@ impl Body<'_> {
         let mut views = self.remade_views(&lp.body.block);
         views.extend(code);
         let code = views;
-        (self.seen, self.plain, self.storing) = (seen, plain, storing);
+        (self.seen, self.plain) = (seen, plain);
         LoopPass {
+            pushed: kept_for(&code, bound),
             code,
             carried,
-            pushed: Vec::new(),
         }
     }
 
@@ -1410,14 +1395,7 @@ impl Body<'_> {
                 after.extend(self.contribute(init, d_carried.to_token_stream()));
             }
         }
-        // A loop's stack inside the pass is popped again.
-        let pushed = pass.pushed.iter().map(|p| {
-            if self.stacks.iter().any(|(_, stack, _)| stack == p) {
-                quote!(mut #p)
-            } else {
-                quote!(#p)
-            }
-        });
+        let pushed = self.kept_bindings(&pass.pushed);
         let code = &pass.code;
         quote_spanned! {span=>
             #accumulators
@@ -1466,11 +1444,7 @@ impl Body<'_> {
             .zip(&passes.kept)
             .zip(&passes.codes)
             .map(|((slot, kept), code)| {
-                // A loop's stack the arm kept is popped.
-                let kept = kept.iter().map(|k| {
-                    let stack = self.stacks.iter().any(|(_, stack, _)| stack == k);
-                    if stack { quote!(mut #k) } else { quote!(#k) }
-                });
+                let kept = self.kept_bindings(kept);
                 quote!({
                     let ::core::option::Option::Some((#(#kept,)*)) = #slot else {
                         ::core::unreachable!("the arm taken kept its values")
@@ -1718,6 +1692,19 @@ struct LoopPass {
 /// A loop's identity: its place in the IR.
 fn loop_key(lp: &crate::ir::Loop) -> usize {
     lp as *const crate::ir::Loop as usize
+}
+
+/// Of `bound` (what a pass or an arm binds), those its backward `code`
+/// reads, once each, but for the views the code makes again itself.
+fn kept_for(code: &TokenStream, bound: impl IntoIterator<Item = Ident>) -> Vec<Ident> {
+    let (read, remade) = (idents(code), let_bound(code));
+    let mut kept: Vec<Ident> = Vec::new();
+    for name in bound {
+        if read.contains(&name.to_string()) && !remade.contains(&name) && !kept.contains(&name) {
+            kept.push(name);
+        }
+    }
+    kept
 }
 
 /// Every identifier in `tokens`, as text.
