@@ -77,22 +77,12 @@ impl Jumps {
 /// The jumps in `stmt` that leave it (a `break` of a loop inside it stays
 /// inside it). Closures and items are not looked into.
 pub fn jumps_in(stmt: &Stmt) -> Jumps {
-    let mut finder = Finder {
-        jumps: Jumps::default(),
-        loops: 0,
-    };
-    finder.visit_stmt(stmt);
-    finder.jumps
+    Finder::run(|f| f.visit_stmt(stmt))
 }
 
 /// The jumps in an expression (see [`jumps_in`]).
 pub fn jumps_in_expr(expr: &Expr) -> Jumps {
-    let mut finder = Finder {
-        jumps: Jumps::default(),
-        loops: 0,
-    };
-    finder.visit_expr(expr);
-    finder.jumps
+    Finder::run(|f| f.visit_expr(expr))
 }
 
 struct Finder {
@@ -102,6 +92,15 @@ struct Finder {
 }
 
 impl Finder {
+    fn run(visit: impl FnOnce(&mut Finder)) -> Jumps {
+        let mut finder = Finder {
+            jumps: Jumps::default(),
+            loops: 0,
+        };
+        visit(&mut finder);
+        finder.jumps
+    }
+
     fn in_loop(&mut self, body: &Block) {
         self.loops += 1;
         self.visit_block(body);

@@ -391,20 +391,17 @@ impl Lowering<'_> {
             let guard: SynStmt = SynStmt::Expr(syn::parse_quote!(if !#jumped { #(#rest)* }), None);
             return self.stmts(vec![guard]);
         }
-        let expr = if rest.is_empty() {
+        let with_rest = if rest.is_empty() {
             Some(expr.clone())
         } else {
             let span = rest.first().map_or_else(Span::call_site, |s| s.span());
             let rest = jumps::continuation(self.scopes.len(), rest, span);
             jumps::append_to_arms(expr, &rest)
         };
-        match expr {
-            Some(expr) => self.expr(&expr, None),
+        match with_rest {
+            Some(with_rest) => self.expr(&with_rest, None),
             None => self.reject(
-                expr_span(match stmt {
-                    SynStmt::Expr(e, _) => e,
-                    _ => unreachable!(),
-                }),
+                expr_span(expr),
                 format!("{what} inside an expression is not supported here: jump from an `if`, `match` or block statement"),
             ),
         }
@@ -955,10 +952,14 @@ impl Lowering<'_> {
             Expr::Block(b) if b.label.is_none() => self.block(&b.block),
             // The rest of an outer block, moved into an arm: its names are
             // those of the scopes it was written in.
-            Expr::Block(b) if jumps::continuation_depth(b.label.as_ref()).is_some() => {
-                let depth = jumps::continuation_depth(b.label.as_ref()).unwrap_or_default();
+            Expr::Block(syn::ExprBlock {
+                label: Some(label),
+                block,
+                ..
+            }) if jumps::continuation_depth(Some(label)).is_some() => {
+                let depth = jumps::continuation_depth(Some(label)).unwrap_or_default();
                 let hidden = self.scopes.split_off(depth.min(self.scopes.len()));
-                let value = self.block(&b.block);
+                let value = self.block(block);
                 self.scopes.extend(hidden);
                 value
             }
