@@ -110,6 +110,21 @@ fn stopped(x: f64, y: f64) -> f64 {
     x * frozen + y
 }
 
+/// A function that stops early: `?`, and `None` as a statement, an arm and a tail.
+#[differentiable(wrt(x))]
+pub fn stops_early(x: f64, xs: &[f64]) -> Option<f64> {
+    if xs.is_empty() {
+        return None;
+    }
+    let first = xs.first().copied()?;
+    let y = match xs.len() {
+        1 => x * first,
+        2 => return None,
+        _ => x.sin(),
+    };
+    if y > 100.0 { None } else { Some(y * x) }
+}
+
 #[test]
 fn the_linted_functions_compute_their_derivatives() {
     let p = Line {
@@ -166,4 +181,8 @@ fn the_linted_functions_compute_their_derivatives() {
 
     // d/dx = y^2, d/dy = 1 (the product's y^2 is constant).
     assert_eq!(stopped_grad(2.0, 3.0), (21.0, (9.0, 1.0)));
+
+    // d/dx (x * 2) * x = 4 x.
+    assert_eq!(stops_early_grad(3.0, &[2.0]), Some((18.0, 12.0)));
+    assert_eq!(stops_early_grad(3.0, &[]), None);
 }

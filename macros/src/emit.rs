@@ -106,16 +106,19 @@ pub fn emit_with_rule(
         "The composition entry point of [`{name}`]({link}): its value, and the adjoints of its arguments from the rule `{rule_text}`."
     );
     let (function, _) = call_paths(&shared);
+    let returns = shared.outcome(keep.to_token_stream());
+    let question = shared.question();
+    let kept = shared.succeed(quote!(#keep::keep(move || #value)));
     let hidden = entry_point(
         &shared,
         &doc,
         quote!(#[allow(dead_code, clippy::too_many_arguments)]),
-        quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_value: #ret_grad #(, #slots)*) -> #keep #where_clause),
+        quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_value: #ret_grad #(, #slots)*) -> #returns #where_clause),
         quote!({
-            let #value = #function(#(#forward_args),*);
+            let #value = #function(#(#forward_args),*) #question;
             let #grads = #rule(#(#args,)* &#value, #d_value);
             #puts
-            #keep::keep(move || #value)
+            #kept
         }),
     );
     let has_grad = is_scalar_type(ret);
@@ -192,11 +195,12 @@ fn not_scalar_grad(shared: &Shared, names: &mut Names) -> TokenStream {
     where_clause
         .predicates
         .push(syn::parse_quote!(for<#lt> #ret: #bound));
+    let returns = shared.outcome(quote!((#ret, #grads_ty)));
     quote! {
         #[doc(hidden)]
         #(#attrs)*
         #[allow(dead_code, unused_variables, clippy::type_complexity)]
-        #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
+        #vis fn #grad_name<#generic_params>(#inputs) -> #returns #where_clause {
             ::core::unreachable!()
         }
     }
@@ -340,6 +344,34 @@ impl<'a> Shared<'a> {
             format!("Self::{}", self.name)
         } else {
             self.name.to_string()
+        }
+    }
+
+    /// The type of what a generated function returns, `inner`, in the
+    /// `Option` or `Result` the function returns its value in, if any.
+    fn outcome(&self, inner: TokenStream) -> TokenStream {
+        match &self.sig.fallible {
+            Some(f) => f.wrap(&inner).to_token_stream(),
+            None => inner,
+        }
+    }
+
+    /// `value` returned by a generated function: `Some(value)` or
+    /// `Ok(value)` where the function returns an `Option` or a `Result`.
+    fn succeed(&self, value: TokenStream) -> TokenStream {
+        match &self.sig.fallible {
+            Some(f) => f.success(value),
+            None => value,
+        }
+    }
+
+    /// `?` after a call of the function or its entry point, where they
+    /// return an `Option` or a `Result`: a generated function stops where
+    /// the function does.
+    fn question(&self) -> TokenStream {
+        match &self.sig.fallible {
+            Some(_) => quote!(?),
+            None => TokenStream::new(),
         }
     }
 
@@ -487,11 +519,19 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     );
 
     let (function, _) = call_paths(shared);
+    let returns = shared.outcome(keep.to_token_stream());
+    let kept = shared.succeed(quote!(#keep::keep(move || #result)));
+    // After a `None` in an arm, the arm's values are never made.
+    let unreachable = shared
+        .sig
+        .fallible
+        .is_some()
+        .then(|| quote!(unreachable_code, clippy::diverging_sub_expression,));
     entry_point(
         shared,
         &doc,
-        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, unused_assignments, clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone, clippy::neg_cmp_op_on_partial_ord, clippy::nonminimal_bool, clippy::let_unit_value, clippy::unused_unit)]),
-        quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #keep #where_clause),
+        quote!(#[allow(dead_code, unused_variables, unused_mut, unused_parens, unused_assignments, #unreachable clippy::too_many_arguments, clippy::double_parens, clippy::let_and_return, clippy::redundant_locals, clippy::clone_on_copy, clippy::redundant_clone, clippy::neg_cmp_op_on_partial_ord, clippy::nonminimal_bool, clippy::let_unit_value, clippy::unused_unit)]),
+        quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_out: #ret_grad #(, #slots)*) -> #returns #where_clause),
         quote!({
             use ::gradgen::__private as #gg;
             // The derivative stands for the function: a user who calls
@@ -503,7 +543,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
             #(#scratch)*
             #seed
             #reverse
-            #keep::keep(move || #result)
+            #kept
         }),
     )
 }
@@ -908,9 +948,10 @@ impl Body<'_> {
                 path,
                 generics,
                 args,
+                suffix,
             } => {
                 let args: Vec<TokenStream> = args.iter().map(|a| self.passed_again(a)).collect();
-                quote_spanned!(span=> let #y = #path #generics (#(#args),*);)
+                quote_spanned!(span=> let #y = #path #generics (#(#args),*) #suffix;)
             }
             Op::Method {
                 rule,
@@ -953,10 +994,11 @@ impl Body<'_> {
                 method,
                 generics,
                 args,
+                suffix,
             } => {
                 let recv = self.receiver_tokens(&args[0]);
                 let rest = args[1..].iter().map(|a| self.passed_again(a));
-                quote_spanned!(span=> let #y = #recv.#method #generics (#(#rest),*);)
+                quote_spanned!(span=> let #y = #recv.#method #generics (#(#rest),*) #suffix;)
             }
             Op::Join {
                 path,
@@ -1073,11 +1115,14 @@ impl Body<'_> {
 
     /// The backward pass of a call (of a function or a method): the slots
     /// of its arguments, what they need before and after, and `call(slots)`,
-    /// the entry point's call, whose value is dropped.
+    /// the entry point's call, whose value is dropped. The entry point of
+    /// a `fallible` callee returns an `Option` or `Result`, which holds a
+    /// value here: the forward pass ran through.
     fn call_reverse(
         &mut self,
         args: &[Operand],
         span: Span,
+        fallible: bool,
         call: impl FnOnce(&[TokenStream]) -> TokenStream,
     ) -> TokenStream {
         let gg = self.gg.clone();
@@ -1091,7 +1136,10 @@ impl Body<'_> {
             let slot = respan(slot, span);
             slots.push(quote_spanned!(span=> #gg::IntoSlot::into_slot(#slot)));
         }
-        let call = call(&slots);
+        let mut call = call(&slots);
+        if fallible {
+            call = quote_spanned!(span=> #gg::finished(#call));
+        }
         before.extend(quote_spanned!(span=> let #gg::Dropped = #call;));
         before.extend(after);
         before
@@ -1562,18 +1610,20 @@ impl Body<'_> {
                 path,
                 generics,
                 args,
+                suffix,
             } => {
                 // The callee's own backward pass, on the same arguments.
                 let args_again: Vec<TokenStream> =
                     args.iter().map(|a| self.passed_again(a)).collect();
                 let generics = with_inferred_keep(generics);
                 let call = |slots: &[TokenStream]| quote_spanned!(span=> #path::reverse #generics (#(#args_again,)* #d_y, #(#slots),*));
-                self.call_reverse(args, span, call)
+                self.call_reverse(args, span, !suffix.is_empty(), call)
             }
             Op::MethodCall {
                 method,
                 generics,
                 args,
+                suffix,
             } => {
                 // The method's own backward pass, on the same receiver and arguments.
                 let recv = self.receiver_tokens(&args[0]);
@@ -1582,7 +1632,7 @@ impl Body<'_> {
                 let entry = method_entry(method);
                 let generics = with_inferred_keep(generics);
                 let call = |slots: &[TokenStream]| quote_spanned!(span=> #recv.#entry #generics (#(#rest,)* #d_y, #(#slots),*));
-                self.call_reverse(args, span, call)
+                self.call_reverse(args, span, !suffix.is_empty(), call)
             }
             Op::Join {
                 stack, axis, parts, ..
@@ -1936,22 +1986,33 @@ fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
         grads,
     } = gradient_parts(shared, names);
     let param_list = named_args.iter().map(|(n, t)| quote!(#n: #t));
+    let returns = shared
+        .outcome(quote!((#ret, impl ::core::ops::FnOnce(#ret_grad) -> #grads_ty + #captures)));
+    let question = shared.question();
+    // The forward pass ran through once, so it does again.
+    let mut entry_call = quote!(#entry(#(#passed,)* #d_value, #(#slots),*));
+    if shared.sig.fallible.is_some() {
+        entry_call = quote!(::gradgen::__private::finished(#entry_call));
+    }
+    let result = shared.succeed(quote! {
+        (#value, move |#d_value| {
+            #(#zeros)*
+            let ::gradgen::__private::Dropped = #entry_call;
+            #(#completes)*
+            #grads
+        })
+    });
     quote! {
         #[doc = #doc]
         #(#attrs)*
         #[allow(dead_code, clippy::type_complexity, clippy::double_must_use, clippy::needless_arbitrary_self_type)]
         #[must_use]
         #vis fn #vjp_name<#generic_params>(#(#param_list),*)
-            -> (#ret, impl ::core::ops::FnOnce(#ret_grad) -> #grads_ty + #captures)
+            -> #returns
             #where_clause
         {
-            let #value = #function(#(#forward_args),*);
-            (#value, move |#d_value| {
-                #(#zeros)*
-                let ::gradgen::__private::Dropped = #entry(#(#passed,)* #d_value, #(#slots),*);
-                #(#completes)*
-                #grads
-            })
+            let #value = #function(#(#forward_args),*) #question;
+            #result
         }
     }
 }
@@ -1976,15 +2037,18 @@ fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
         completes,
         grads,
     } = gradient_parts(shared, names);
+    let returns = shared.outcome(quote!((#ret, #grads_ty)));
+    let question = shared.question();
+    let result = shared.succeed(quote!((#value, #grads)));
     quote! {
         #[doc = #doc]
         #(#attrs)*
         #[allow(dead_code)]
-        #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
+        #vis fn #grad_name<#generic_params>(#inputs) -> #returns #where_clause {
             #(#zeros)*
-            let ::gradgen::__private::Kept(#value) = #entry(#(#passed,)* ::gradgen::__private::one(), #(#slots),*);
+            let ::gradgen::__private::Kept(#value) = #entry(#(#passed,)* ::gradgen::__private::one(), #(#slots),*) #question;
             #(#completes)*
-            (#value, #grads)
+            #result
         }
     }
 }
@@ -2054,23 +2118,27 @@ pub fn fallback(item: &ItemFn, sig: &Signature, names: &mut Names) -> TokenStrea
     let named_generic_params = &shared.named_generics.params;
     let param_list = shared.named_args.iter().map(|(n, t)| quote!(#n: #t));
     let captures = &shared.captures;
+    let grad_returns = shared.outcome(quote!((#ret, #grads_ty)));
     let grad = is_scalar_type(ret).then(|| {
         quote! {
             #(#attrs)*
             #[allow(dead_code, unused_variables)]
-            #vis fn #grad_name<#generic_params>(#inputs) -> (#ret, #grads_ty) #where_clause {
+            #vis fn #grad_name<#generic_params>(#inputs) -> #grad_returns #where_clause {
                 ::core::unreachable!()
             }
         }
     });
+    let vjp_returns = shared
+        .outcome(quote!((#ret, impl ::core::ops::FnOnce(#ret_grad) -> #grads_ty + #captures)));
+    let stand_in = shared.succeed(quote!((::core::unreachable!(), |_| ::core::unreachable!())));
     quote! {
         #(#attrs)*
         #[allow(dead_code, unused_variables, unreachable_code, clippy::type_complexity)]
         #vis fn #vjp_name<#named_generic_params>(#(#param_list),*)
-            -> (#ret, impl ::core::ops::FnOnce(#ret_grad) -> #grads_ty + #captures)
+            -> #vjp_returns
             #where_clause
         {
-            (::core::unreachable!(), |_| ::core::unreachable!())
+            #stand_in
         }
         #grad
     }

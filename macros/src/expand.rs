@@ -7,7 +7,7 @@ use syn::ItemFn;
 use crate::diag::Errors;
 use crate::naming::Names;
 use crate::parse::{self, Options};
-use crate::{analyse, emit, fence, lower};
+use crate::{analyse, emit, fallible, fence, lower};
 
 /// Expands `#[differentiable(args)]` on `item`. Never panics: every problem
 /// with the input is a spanned error in the returned tokens.
@@ -74,14 +74,12 @@ fn expand(args: TokenStream, item: &ItemFn) -> Result<TokenStream, (syn::Error, 
         }
         return Ok(emit::emit_with_rule(item, &sig, rule, &mut names));
     }
-    fence::check(&item.block, &mut errors);
-    let func = lower::lower(
-        &sig,
-        &item.sig.generics,
-        &item.block,
-        &mut names,
-        &mut errors,
-    );
+    let body = match &sig.fallible {
+        Some(fallible) => fallible::rewrite(&item.block, fallible),
+        None => (*item.block).clone(),
+    };
+    fence::check(&body, sig.fallible.is_some(), &mut errors);
+    let func = lower::lower(&sig, &item.sig.generics, &body, &mut names, &mut errors);
     if let Err(e) = errors.finish(()) {
         let fallback = if sig.active().next().is_some() {
             emit::fallback(item, &sig, &mut names)

@@ -10,12 +10,14 @@ use syn::{Block, Expr, Item, Local};
 use crate::diag::Errors;
 
 /// Checks `body`, adding an error for every unsupported construct.
-pub fn check(body: &Block, errors: &mut Errors) {
-    Fence { errors }.visit_block(body);
+/// `fallible`: the function returns an `Option` or a `Result`, so `?` may stop it.
+pub fn check(body: &Block, fallible: bool, errors: &mut Errors) {
+    Fence { errors, fallible }.visit_block(body);
 }
 
 struct Fence<'a> {
     errors: &'a mut Errors,
+    fallible: bool,
 }
 
 const LABELS: &str = "`break` and `continue` with a label are not supported: leave one loop at a time, with a variable the outer loop tests";
@@ -36,8 +38,8 @@ impl<'ast> Visit<'ast> for Fence<'_> {
             Expr::Break(b) if b.expr.is_some() => Some(
                 "`break` with a value is not supported: assign the value to a variable declared before the loop, then `break`".to_string(),
             ),
-            Expr::Try(_) => Some(
-                "the `?` operator is not supported yet: unwrap the value before the differentiable computation".to_string(),
+            Expr::Try(_) if !self.fallible => Some(
+                "`?` needs a function that returns an `Option` or a `Result`: return `Option<f64>` (the derivative then returns `Option<(f64, gradient)>`), or `.unwrap()` the value".to_string(),
             ),
             Expr::TryBlock(_) => Some("`try` blocks are not supported".to_string()),
             Expr::Yield(_) => Some("`yield` cannot be differentiated".to_string()),
@@ -76,6 +78,8 @@ pub fn rejects(expr: &Expr) -> bool {
     let mut errors = Errors::default();
     let mut fence = Fence {
         errors: &mut errors,
+        // `?` where it is not allowed is reported once, by `check`.
+        fallible: true,
     };
     fence.visit_expr(expr);
     errors.finish(()).is_err()
@@ -93,6 +97,7 @@ pub fn expr_span(expr: &Expr) -> proc_macro2::Span {
         Expr::Loop(l) => l.loop_token.span(),
         Expr::If(i) => i.if_token.span(),
         Expr::Match(m) => m.match_token.span(),
+        Expr::Try(t) => t.question_token.span(),
         other => other.span(),
     }
 }

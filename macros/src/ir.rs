@@ -170,6 +170,9 @@ pub enum Op {
         /// The generic arguments of the call (`::<f32>`), if any.
         generics: TokenStream,
         args: Vec<Operand>,
+        /// What unwraps the result of a function that returns an `Option`
+        /// or `Result` (`?`, `.unwrap()`), as written; empty for others.
+        suffix: TokenStream,
     },
     /// A call of a differentiable method, `layer.forward(&h)`: its
     /// composition entry point is the method `__reverse_forward` beside it.
@@ -179,6 +182,8 @@ pub enum Op {
         generics: TokenStream,
         /// The receiver first, then the arguments.
         args: Vec<Operand>,
+        /// As for [`Op::Call`].
+        suffix: TokenStream,
     },
     /// `base[index]` of a container built in the body (a `Vec`, an array).
     Index { base: Operand, index: TokenStream },
@@ -202,7 +207,7 @@ pub enum Op {
         /// The axis, a constant.
         axis: TokenStream,
         parts: Vec<Operand>,
-        /// `.unwrap()` of the `Result`, as written.
+        /// `.unwrap()` or `?` of the `Result`, as written.
         suffix: TokenStream,
     },
     Method {
@@ -211,8 +216,8 @@ pub enum Op {
         form: CallForm,
         /// The receiver first, then the arguments.
         args: Vec<Operand>,
-        /// What follows the call in the user's code: `.unwrap()` of a method
-        /// returning an `Option` or `Result`.
+        /// What follows the call in the user's code: `.unwrap()` or `?` of
+        /// a method returning an `Option` or `Result`.
         suffix: TokenStream,
     },
 }

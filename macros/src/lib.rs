@@ -14,6 +14,7 @@ mod diag;
 mod docs;
 mod emit;
 mod expand;
+mod fallible;
 mod fence;
 mod ir;
 mod jumps;
@@ -47,6 +48,32 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// the arguments listed in `wrt(...)`, or by default every argument that is
 /// not an integer, `bool`, `char` or text.
 ///
+/// A function may return its value in an `Option` or a `Result`
+/// (`Option<f64>`, `Result<f64, E>`, an alias such as `io::Result<f64>`):
+/// its body may then stop early with `?` (`x.mean()?`), `None` or
+/// `Err(..)`, and `NAME_grad` returns `Option<(value, gradient)>` (or
+/// `Result<(value, gradient), E>`), `None` where the function returns
+/// `None`; `NAME_vjp` likewise. The derivative stops where the function
+/// stops: nothing after that point runs. Its callers unwrap its calls in
+/// place, `f(x)?` or `f(x).unwrap()`.
+///
+/// ```
+/// use gradgen::ndarray::{Array1, array};
+/// use gradgen::prelude::*;
+///
+/// #[differentiable(wrt(pred))]
+/// fn mse(pred: &Array1<f64>, target: &Array1<f64>) -> Option<f64> {
+///     let e = pred - target;
+///     (&e * &e).mean()
+/// }
+///
+/// let (pred, target) = (array![1.0, 2.0], array![0.0, 0.0]);
+/// let (loss, d) = mse_grad(&pred, &target).unwrap();
+/// assert_eq!((loss, d), (2.5, array![1.0, 2.0]));
+/// let empty = Array1::zeros(0);
+/// assert!(mse_grad(&empty, &empty).is_none());
+/// ```
+///
 /// # What a body may contain
 ///
 /// - `let` (with shadowing, `let mut`, `=`, `+=`, `-=`, `*=`, `/=`), blocks,
@@ -64,6 +91,8 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   values carried from one iteration to the next: the forward pass keeps
 ///   on a stack what each iteration's backward pass reads, the backward pass
 ///   pops it, last iteration first;
+/// - `?`, `None` and `Err(..)` in a function that returns an `Option` or a
+///   `Result` (see above);
 /// - `break` and `continue` (of the innermost loop, without a label or a
 ///   value), and `return` from anywhere: inside branches, `match` arms and
 ///   loops (a value returned from inside a loop starts, before the loop, as
@@ -73,11 +102,13 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   (`f64::sin(x)`): `sin cos tan asin acos atan atan2 sinh cosh tanh asinh
 ///   acosh atanh exp exp2 exp_m1 ln log log2 log10 ln_1p sqrt cbrt powi powf
 ///   recip abs signum hypot min max clamp mul_add`; on arrays also `dot`,
-///   `t`, `sum`, `mean().unwrap()`, `sum_axis`, `mean_axis(..).unwrap()`,
-///   `insert_axis`, `to_shape(..).unwrap()`, `into_shape_with_order(..).unwrap()`,
+///   `t`, `sum`, `mean()`, `sum_axis`, `mean_axis(..)`, `insert_axis`,
+///   `to_shape(..)`, `into_shape_with_order(..)` (the four that return an
+///   `Option` or a `Result` unwrapped in place: `.unwrap()`, `.expect(..)`,
+///   `?`, `.ok_or(e)?`),
 ///   `slice`, `row`, `column`, `select`, `view`, `to_owned`, `clone`,
 ///   `into_owned`, and `mapv` with a function that has a rule;
-/// - ndarray's `concatenate(axis, &[..]).unwrap()` and `stack(axis, &[..]).unwrap()`;
+/// - ndarray's `concatenate(axis, &[..])` and `stack(axis, &[..])`, unwrapped in place;
 /// - calls of other `#[differentiable]` functions and of the prelude's
 ///   (`relu`, `sigmoid`, `softmax`, `softmax_cross_entropy`, ...), and of
 ///   `#[differentiable]` methods (`self.hidden.forward(&x)`): on a method,

@@ -17,6 +17,7 @@ use syn::visit_mut::VisitMut;
 use syn::{BinOp as SynBinOp, Expr, Ident, Member, Pat, Stmt as SynStmt, UnOp};
 
 use crate::diag::Errors;
+use crate::fallible;
 use crate::fence::expr_span;
 use crate::ir::{
     BinOp, Binding, Block, Branch, CallForm, Func, Head, Op, Operand, Param, Place, Region, Step,
@@ -260,10 +261,15 @@ impl Lowering<'_> {
     /// The value of constant code: written as it is, or, where it changes
     /// variables in place, run on copies of them (see `constant_effects`).
     fn constant_value(&mut self, expr: &Expr) -> Binding {
-        if assigned_in(expr).is_empty() {
-            self.constant(expr)
-        } else {
+        if !assigned_in(expr).is_empty() {
             self.constant_effects(expr, true)
+        } else if fallible::stops_early(expr) {
+            // `n.checked_sub(1)?`: it runs once, where it is written.
+            let tokens = self.resolve(expr);
+            let out = self.push_step(None, Op::Const(tokens), None, expr_span(expr));
+            Binding::Value(Value::Var(out).operand())
+        } else {
+            self.constant(expr)
         }
     }
 
@@ -422,7 +428,8 @@ impl Lowering<'_> {
     }
 
     fn macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
-        if self.mentions_varied_tokens(&mac.tokens) {
+        // A bail reads what it likes: it runs in the forward pass only.
+        if self.mentions_varied_tokens(&mac.tokens) && !fallible::is_bail(mac) {
             self.errors.push(
                 mac.path.span(),
                 format!(
@@ -645,6 +652,15 @@ impl Lowering<'_> {
                 self.rebind(&name, binding);
             }
             Expr::Macro(m) => self.macro_stmt(&m.mac, quote!(#m;)),
+            // `if bad { return None; }`: a statement, as written.
+            other
+                if self.constant_code(other)
+                    && assigned_in(other).is_empty()
+                    && fallible::stops_early(other) =>
+            {
+                let tokens = self.resolve(other);
+                self.block.stmts.push(Stmt::Verbatim(quote!(#tokens;)));
+            }
             other if self.constant_code(other) && !assigned_in(other).is_empty() => {
                 self.constant_effects(other, false);
             }
@@ -996,6 +1012,18 @@ impl Lowering<'_> {
                 }
                 self.match_branch(m, want)
             }
+            Expr::Macro(m) if fallible::is_bail(&m.mac) => {
+                let tokens = self.resolve(expr);
+                let out = self.push_step(None, Op::Const(tokens), None, expr_span(expr));
+                Binding::Value(Value::Var(out).operand())
+            }
+            Expr::Try(t) => match self.unwrapped_call(expr, want) {
+                Some(binding) => binding,
+                None => self.reject(
+                    t.question_token.span(),
+                    "`?` on a value with a derivative is supported after a method that returns an `Option` or a `Result` (`x.mean()?`, `x.to_shape(..)?`), `concatenate(..)?`, `stack(..)?`, and calls of `#[differentiable]` functions that return one (`f(x)?`)",
+                ),
+            },
             Expr::Macro(m) => {
                 self.reject(
                     m.mac.path.span(),
@@ -1564,37 +1592,10 @@ impl Lowering<'_> {
         if rules::CONSTANT_METHODS.contains(&name.as_str()) {
             return self.constant(expr);
         }
-        // `x.mean().unwrap()`: the rule of `mean`, with the unwrap kept.
         if matches!(name.as_str(), "unwrap" | "expect")
-            && let Expr::MethodCall(inner) = &*m.receiver
-            && let Some(rule) = rules::lookup(&inner.method.to_string()).filter(|r| r.unwraps)
+            && let Some(binding) = self.unwrapped_call(expr, want)
         {
-            let method = &m.method;
-            let args = &m.args;
-            let suffix = quote!(.#method(#args));
-            let inputs: Vec<&Expr> = std::iter::once(&*inner.receiver)
-                .chain(inner.args.iter())
-                .collect();
-            return self.rule_call(
-                rule,
-                CallForm::Method,
-                suffix,
-                &inputs,
-                inner.method.span(),
-                want,
-                expr,
-            );
-        }
-        // `concatenate(axis, &[a, b]).unwrap()`: the join, unwrap kept.
-        if matches!(name.as_str(), "unwrap" | "expect")
-            && let Expr::Call(call) = &*m.receiver
-            && let Expr::Path(p) = &*call.func
-        {
-            let method = &m.method;
-            let args = &m.args;
-            if let Some(binding) = self.join(p, call, quote!(.#method(#args)), want, expr) {
-                return binding;
-            }
+            return binding;
         }
         // `x.mapv(f64::sin)`: the elementwise rule of the function.
         if name == "mapv" {
@@ -1633,7 +1634,7 @@ impl Lowering<'_> {
         {
             // A method of the user's, differentiable itself: its entry point
             // `__reverse_NAME` stands beside it.
-            return self.differentiable_method(m, want, expr);
+            return self.differentiable_method(m, want, expr, TokenStream::new());
         }
         let Some(rule) = rules::lookup(&name) else {
             self.errors.push(
@@ -1647,7 +1648,7 @@ impl Lowering<'_> {
         if rule.unwraps {
             return self.reject(
                 m.method.span(),
-                format!("`{name}` returns an `Option` or a `Result`: unwrap it in place, `x.{name}(...).unwrap()`"),
+                format!("`{name}` returns an `Option` or a `Result`: unwrap it in place, `x.{name}(...).unwrap()`, or with `?` in a function that returns an `Option` or a `Result`"),
             );
         }
         let inputs: Vec<&Expr> = std::iter::once(&*m.receiver).chain(m.args.iter()).collect();
@@ -1660,6 +1661,83 @@ impl Lowering<'_> {
             want,
             expr,
         )
+    }
+
+    /// A call whose `Option` or `Result` is unwrapped where it is made:
+    /// `x.mean().unwrap()`, `x.mean()?`, `x.mean().ok_or(e)?`,
+    /// `concatenate(..).unwrap()`, `f(x)?`, `layer.forward(&h)?`. The call
+    /// differentiates as its value; what unwraps it is kept as written.
+    /// `None` when `expr` is not such a call.
+    fn unwrapped_call(&mut self, expr: &Expr, want: Option<&Ident>) -> Option<Binding> {
+        let (call, suffix) = self.peel_unwrap(expr)?;
+        match call {
+            Expr::MethodCall(inner) => {
+                let name = inner.method.to_string();
+                if let Some(rule) = rules::lookup(&name) {
+                    if !rule.unwraps {
+                        return None;
+                    }
+                    let inputs: Vec<&Expr> = std::iter::once(&*inner.receiver)
+                        .chain(inner.args.iter())
+                        .collect();
+                    let span = inner.method.span();
+                    return Some(self.rule_call(
+                        rule,
+                        CallForm::Method,
+                        suffix,
+                        &inputs,
+                        span,
+                        want,
+                        expr,
+                    ));
+                }
+                let known = rules::CONSTANT_METHODS.contains(&name.as_str())
+                    || rules::WITHOUT_RULES.contains(&name.as_str());
+                (!known).then(|| self.differentiable_method(inner, want, expr, suffix))
+            }
+            Expr::Call(c) => {
+                let Expr::Path(p) = &*c.func else {
+                    return None;
+                };
+                if let Some(binding) = self.join(p, c, suffix.clone(), want, expr) {
+                    return Some(binding);
+                }
+                let last = p.path.segments.last()?.ident.to_string();
+                (!matches!(last.as_str(), "no_grad" | "Some" | "Ok" | "Err"))
+                    .then(|| self.differentiable_call(p, c, want, expr, suffix))
+            }
+            _ => None,
+        }
+    }
+
+    /// The call inside `call?`, `call.ok_or(e)?`, `call.map_err(f)?`,
+    /// `call.unwrap()` or `call.expect(msg)`, and what follows it, with
+    /// names resolved.
+    fn peel_unwrap<'e>(&self, expr: &'e Expr) -> Option<(&'e Expr, TokenStream)> {
+        let method_suffix = |m: &syn::ExprMethodCall| {
+            let method = &m.method;
+            let args = m.args.iter().map(|a| self.resolve(a));
+            quote!(.#method(#(#args),*))
+        };
+        match expr {
+            Expr::Try(t) => {
+                let question = t.question_token;
+                match &*t.expr {
+                    Expr::MethodCall(m)
+                        if matches!(m.method.to_string().as_str(), "ok_or" | "map_err")
+                            && m.args.len() == 1 =>
+                    {
+                        let adapter = method_suffix(m);
+                        Some((&*m.receiver, quote!(#adapter #question)))
+                    }
+                    inner => Some((inner, quote!(#question))),
+                }
+            }
+            Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => {
+                Some((&*m.receiver, method_suffix(m)))
+            }
+            _ => None,
+        }
     }
 
     fn call(&mut self, c: &syn::ExprCall, want: Option<&Ident>, expr: &Expr) -> Binding {
@@ -1701,7 +1779,16 @@ impl Lowering<'_> {
             if let Some(binding) = self.join(p, c, TokenStream::new(), want, expr) {
                 return binding;
             }
-            return self.differentiable_call(p, c, want, expr);
+            if matches!(
+                segments.last().map(String::as_str),
+                Some("Some" | "Ok" | "Err")
+            ) {
+                return self.reject(
+                    p.span(),
+                    "an `Option` or `Result` holding a value with a derivative is supported only as what the function returns (`Some(value)` at its end, or `return Some(value)`): keep the value itself in variables",
+                );
+            }
+            return self.differentiable_call(p, c, want, expr, TokenStream::new());
         }
         self.errors
             .push(c.func.span(), "only calls of named functions are supported");
@@ -1714,6 +1801,7 @@ impl Lowering<'_> {
         m: &syn::ExprMethodCall,
         want: Option<&Ident>,
         expr: &Expr,
+        suffix: TokenStream,
     ) -> Binding {
         let Some((args, varied)) = self.operands(std::iter::once(&*m.receiver).chain(&m.args))
         else {
@@ -1731,6 +1819,7 @@ impl Lowering<'_> {
             method: m.method.clone(),
             generics,
             args,
+            suffix,
         };
         let out = self.push_step(want, op, None, m.method.span());
         Binding::Value(Value::Var(out).operand())
@@ -1799,6 +1888,7 @@ impl Lowering<'_> {
         c: &syn::ExprCall,
         want: Option<&Ident>,
         expr: &Expr,
+        suffix: TokenStream,
     ) -> Binding {
         if p.qself.is_some() {
             return self.reject(p.span(), "a call through a qualified path (`<T as Trait>::f`) cannot be differentiated yet: call the function by its name");
@@ -1837,6 +1927,7 @@ impl Lowering<'_> {
                 path: path.to_token_stream(),
                 generics,
                 args,
+                suffix,
             },
             None,
             span,

@@ -62,8 +62,11 @@ pub struct Arg {
 /// The signature, checked.
 pub struct Signature {
     pub args: Vec<Arg>,
-    /// The return type as written.
+    /// The type of the value the function computes: the return type as
+    /// written, or what its `Option` or `Result` holds.
     pub ret: Type,
+    /// The `Option` or `Result` the value comes in, if it comes in one.
+    pub fallible: Option<Fallible>,
     /// Whether the function is a method (its first argument is `self`).
     pub method: bool,
 }
@@ -194,7 +197,74 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
         );
     }
     let method = matches!(sig.inputs.first(), Some(FnArg::Receiver(_)));
-    Some(Signature { args, ret, method })
+    let fallible = Fallible::of(&ret);
+    let ret = fallible.as_ref().map_or(ret, |f| f.value.clone());
+    Some(Signature {
+        args,
+        ret,
+        fallible,
+        method,
+    })
+}
+
+/// A result that comes in an `Option` or a `Result` (`Option<f64>`,
+/// `Result<f64, ShapeError>`, an alias such as `io::Result<f64>`): the
+/// function may stop early with `?`, `None` or `Err(..)`, and its
+/// derivative does too. Read from the tokens: the last segment of the
+/// path is `Option` or `Result`, and its first generic argument is the value.
+pub struct Fallible {
+    /// The return type as written.
+    pub outer: Type,
+    /// What it holds on success.
+    pub value: Type,
+    /// `Option` rather than `Result`.
+    pub option: bool,
+}
+
+impl Fallible {
+    fn of(ty: &Type) -> Option<Fallible> {
+        let Type::Path(p) = ty else { return None };
+        let last = p.path.segments.last()?;
+        let option = match last.ident.to_string().as_str() {
+            "Option" => true,
+            "Result" => false,
+            _ => return None,
+        };
+        let syn::PathArguments::AngleBracketed(args) = &last.arguments else {
+            return None;
+        };
+        let Some(syn::GenericArgument::Type(value)) = args.args.first() else {
+            return None;
+        };
+        Some(Fallible {
+            outer: ty.clone(),
+            value: value.clone(),
+            option,
+        })
+    }
+
+    /// The return type with `inner` in place of the value: what `_grad`
+    /// (`Option<(f64, G)>`) and the entry point return.
+    pub fn wrap(&self, inner: &TokenStream) -> Type {
+        let mut ty = self.outer.clone();
+        if let Type::Path(p) = &mut ty
+            && let Some(last) = p.path.segments.last_mut()
+            && let syn::PathArguments::AngleBracketed(args) = &mut last.arguments
+            && let Some(first) = args.args.first_mut()
+        {
+            *first = syn::GenericArgument::Type(Type::Verbatim(inner.clone()));
+        }
+        ty
+    }
+
+    /// `Some(value)` or `Ok(value)`.
+    pub fn success(&self, value: TokenStream) -> TokenStream {
+        if self.option {
+            quote::quote!(::core::option::Option::Some(#value))
+        } else {
+            quote::quote!(::core::result::Result::Ok(#value))
+        }
+    }
 }
 
 /// The integer types and `bool`: values that carry no derivative.

@@ -24,3 +24,7 @@ pub use slots::{
     empty_tangent, filled, one, ready_to_index, seed, slot, zero_like,
 };
 pub use tensor::*;
+
+mod early;
+pub use crate::__gradgen_bail as bail;
+pub use early::{Finished, finished};

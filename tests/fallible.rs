@@ -1,0 +1,366 @@
+//! Functions that return their value in an `Option` or a `Result` and stop
+//! early with `?`, `None` or `Err(..)`: their derivatives return the value
+//! and gradient in the same `Option` or `Result`, and stop where they stop.
+
+use gradgen::ndarray::{Array1, Array2, Axis, ShapeError, array};
+use gradgen::prelude::*;
+
+/// Central differences of `f` at every element of `x`.
+fn central<D: gradgen::ndarray::Dimension>(
+    x: &gradgen::ndarray::Array<f64, D>,
+    f: impl Fn(&gradgen::ndarray::Array<f64, D>) -> f64,
+) -> gradgen::ndarray::Array<f64, D> {
+    let h = 1e-6;
+    let mut out = x.clone();
+    for (i, v) in x.iter().enumerate() {
+        let (mut plus, mut minus) = (x.clone(), x.clone());
+        *plus.iter_mut().nth(i).unwrap() = v + h;
+        *minus.iter_mut().nth(i).unwrap() = v - h;
+        *out.iter_mut().nth(i).unwrap() = (f(&plus) - f(&minus)) / (2.0 * h);
+    }
+    out
+}
+
+fn central_scalar(f: impl Fn(f64) -> f64, x: f64) -> f64 {
+    let h = 1e-6;
+    (f(x + h) - f(x - h)) / (2.0 * h)
+}
+
+fn assert_close<D: gradgen::ndarray::Dimension>(
+    got: &gradgen::ndarray::Array<f64, D>,
+    want: &gradgen::ndarray::Array<f64, D>,
+) {
+    assert_eq!(got.shape(), want.shape());
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() <= 1e-6 * (1.0 + w.abs()), "{got} vs {want}");
+    }
+}
+
+// ----- `?` after ndarray's methods ------------------------------------------
+
+/// Mean squared error, written as ndarray users write it: `mean()` is `None`
+/// for an empty array.
+#[differentiable(wrt(pred))]
+fn mse(pred: &Array1<f64>, target: &Array1<f64>) -> Option<f64> {
+    let e = pred - target;
+    let m = (&e * &e).mean()?;
+    Some(m)
+}
+
+#[test]
+fn question_mark_after_mean_differentiates() {
+    let pred = array![0.5, -1.0, 2.0, 0.25];
+    let target = array![1.0, 0.0, 1.5, -0.5];
+    let (value, d) = mse_grad(&pred, &target).expect("the arrays are not empty");
+    assert_eq!(Some(value), mse(&pred, &target));
+    let want = 2.0 / 4.0 * (&pred - &target);
+    assert_close(&d, &want);
+    assert_close(&d, &central(&pred, |p| mse(p, &target).unwrap()));
+}
+
+#[test]
+fn the_derivative_stops_where_the_function_stops() {
+    let empty = Array1::<f64>::zeros(0);
+    assert_eq!(mse(&empty, &empty), None);
+    assert!(mse_grad(&empty, &empty).is_none());
+    assert!(mse_vjp(&empty, &empty).is_none());
+}
+
+/// The batched loss of a linear layer: `mean_axis(..)?` over the batch,
+/// then `mean()?` over the outputs, and the tail an `Option` itself.
+#[differentiable(wrt(w))]
+fn batch_loss(w: &Array2<f64>, x: &Array2<f64>) -> Option<f64> {
+    let y = x.dot(w).tanh();
+    let per_output = y.mean_axis(Axis(0))?;
+    (&per_output * &per_output).mean()
+}
+
+#[test]
+fn mean_axis_and_a_tail_option_differentiate() {
+    let w = array![[0.3, -0.2], [0.1, 0.4], [-0.5, 0.25]];
+    let x = array![
+        [1.0, 2.0, -1.0],
+        [0.5, -0.5, 0.25],
+        [0.0, 1.0, 2.0],
+        [2.0, -1.0, 0.5]
+    ];
+    let (value, d) = batch_loss_grad(&w, &x).unwrap();
+    assert_eq!(Some(value), batch_loss(&w, &x));
+    assert_close(&d, &central(&w, |w| batch_loss(w, &x).unwrap()));
+    // No examples: `mean_axis` is `None`.
+    assert!(batch_loss_grad(&w, &Array2::zeros((0, 3))).is_none());
+}
+
+/// `?` on `Result`s: ndarray's shape errors pass through unchanged.
+#[differentiable(wrt(x))]
+fn folded(x: &Array1<f64>, rows: usize) -> Result<f64, ShapeError> {
+    let m = x.to_shape((rows, 2))?;
+    let col = m.sum_axis(Axis(0));
+    Ok((&col * &col).sum() + m.sin().sum())
+}
+
+#[test]
+fn shape_errors_pass_through() {
+    let x = array![0.5, -1.0, 2.0, 0.25, 1.5, -0.75];
+    let (value, d) = folded_grad(&x, 3).expect("6 elements fold into 3 rows");
+    assert_eq!(value, folded(&x, 3).unwrap());
+    assert_close(&d, &central(&x, |x| folded(x, 3).unwrap()));
+    let error = folded_grad(&x, 4).map(|(v, _)| v).unwrap_err();
+    assert_eq!(error, folded(&x, 4).unwrap_err());
+}
+
+#[derive(Debug, PartialEq)]
+enum LossError {
+    Empty,
+    Negative(usize),
+}
+
+/// `.ok_or(e)?` turns `mean()`'s `None` into an error of the user's own;
+/// `return Err(..)` stops with one, from inside a loop.
+#[differentiable(wrt(x))]
+fn checked(x: &Array1<f64>) -> Result<f64, LossError> {
+    let mut total = 0.0;
+    for i in 0..x.len() {
+        if x[i] < 0.0 {
+            return Err(LossError::Negative(i));
+        }
+        total += x[i].sqrt();
+    }
+    let m = x.mean().ok_or(LossError::Empty)?;
+    Ok(total * m)
+}
+
+#[test]
+fn errors_of_the_users_own_pass_through() {
+    let x = array![0.5, 1.0, 2.0, 0.25];
+    let (value, d) = checked_grad(&x).unwrap();
+    assert_eq!(value, checked(&x).unwrap());
+    assert_close(&d, &central(&x, |x| checked(x).unwrap()));
+    let negative = array![0.5, -1.0, 2.0];
+    assert_eq!(
+        checked_grad(&negative).map(|(v, _)| v),
+        Err(LossError::Negative(1))
+    );
+    assert_eq!(
+        checked_grad(&Array1::zeros(0)).map(|(v, _)| v),
+        Err(LossError::Empty)
+    );
+}
+
+// ----- `None` and `Err(..)` where the function returns ---------------------
+
+/// Stops in a branch, as a `match` arm, and as a tail.
+#[differentiable]
+fn guarded(x: f64, k: i32) -> Option<f64> {
+    if x > 10.0 {
+        return None;
+    }
+    let y = match k {
+        0 => x.sin(),
+        1 => x.exp(),
+        _ => return None,
+    };
+    if y < -0.9 { None } else { Some(y * x) }
+}
+
+#[test]
+fn none_in_branches_stops_the_derivative() {
+    for k in 0..2 {
+        for &x in &[0.5, -0.3, 2.0] {
+            let (value, d) = guarded_grad(x, k).unwrap();
+            assert_eq!(Some(value), guarded(x, k));
+            let want = central_scalar(|x| guarded(x, k).unwrap(), x);
+            assert!((d - want).abs() < 1e-6, "k = {k}, x = {x}: {d} vs {want}");
+        }
+    }
+    assert_eq!(guarded_grad(11.0, 0), None);
+    assert_eq!(guarded_grad(0.5, 2), None);
+    // sin(-1.5) < -0.9.
+    assert_eq!(guarded(-1.5, 0), None);
+    assert_eq!(guarded_grad(-1.5, 0), None);
+}
+
+/// Stops from inside a loop with `?` on a constant, and with `None`.
+#[differentiable(wrt(w))]
+fn walk(w: &[f64], steps: &[usize]) -> Option<f64> {
+    let mut h = 1.0;
+    for t in 0..steps.len() {
+        let i = steps.get(t).copied()?;
+        if i >= w.len() || w[i] == 0.0 {
+            return None;
+        }
+        let wi = w[i];
+        h = (h * wi).tanh() + h;
+    }
+    Some(h)
+}
+
+#[test]
+fn stops_inside_loops() {
+    let w = [0.5, -1.25, 2.0];
+    let steps = [0, 2, 1, 1, 0];
+    let (value, d) = walk_grad(&w, &steps).unwrap();
+    assert_eq!(Some(value), walk(&w, &steps));
+    for i in 0..w.len() {
+        let want = central_scalar(
+            |v| {
+                let mut w2 = w;
+                w2[i] = v;
+                walk(&w2, &steps).unwrap()
+            },
+            w[i],
+        );
+        assert!((d[i] - want).abs() < 1e-6, "{i}: {} vs {want}", d[i]);
+    }
+    // An index past the end, and a zero weight.
+    assert_eq!(walk_grad(&w, &[0, 3]), None);
+    assert_eq!(walk_grad(&[0.5, 0.0], &[0, 1]), None);
+}
+
+// ----- composition ---------------------------------------------------------
+
+#[differentiable]
+fn safe_ln(x: f64) -> Option<f64> {
+    if x <= 0.0 {
+        return None;
+    }
+    Some(x.ln())
+}
+
+/// Calls of a function that returns an `Option`: `?` and `.unwrap()`.
+#[differentiable]
+fn uses_safe_ln(x: f64, y: f64) -> Option<f64> {
+    let a = safe_ln(x)?;
+    let b = safe_ln(y * y + 1.0).unwrap();
+    Some(a * b + safe_ln(x + y)?)
+}
+
+#[test]
+fn calls_of_fallible_functions_compose() {
+    let (x, y) = (1.5, 0.75);
+    let (value, (dx, dy)) = uses_safe_ln_grad(x, y).unwrap();
+    assert_eq!(Some(value), uses_safe_ln(x, y));
+    let want_x = central_scalar(|x| uses_safe_ln(x, y).unwrap(), x);
+    let want_y = central_scalar(|y| uses_safe_ln(x, y).unwrap(), y);
+    assert!((dx - want_x).abs() < 1e-6, "{dx} vs {want_x}");
+    assert!((dy - want_y).abs() < 1e-6, "{dy} vs {want_y}");
+    assert_eq!(uses_safe_ln_grad(-1.0, 0.5), None);
+    // `x + y <= 0` stops at the last call.
+    assert_eq!(uses_safe_ln_grad(0.5, -2.0), None);
+}
+
+#[derive(Parameters, Clone, Debug)]
+struct Layer {
+    w: Array2<f64>,
+}
+
+impl Layer {
+    /// A layer's mean activation per example, `None` for an empty batch.
+    #[differentiable]
+    fn forward(&self, x: &Array2<f64>) -> Option<Array1<f64>> {
+        let y = x.dot(&self.w).tanh();
+        y.t().mean_axis(Axis(0))
+    }
+
+    #[differentiable(wrt(self))]
+    fn loss(&self, x: &Array2<f64>) -> Option<f64> {
+        let m = self.forward(x)?;
+        m.mapv(f64::exp).mean()
+    }
+}
+
+#[test]
+fn fallible_methods_compose() {
+    let layer = Layer {
+        w: array![[0.3, -0.2, 0.1], [0.1, 0.4, -0.3]],
+    };
+    let x = array![[1.0, 2.0], [0.5, -0.5], [0.0, 1.0]];
+    let (value, d) = layer.loss_grad(&x).unwrap();
+    assert_eq!(Some(value), layer.loss(&x));
+    let want = central(&layer.w, |w| Layer { w: w.clone() }.loss(&x).unwrap());
+    assert_close(&d.w, &want);
+    // The vector-valued method's pullback, in an `Option` too.
+    let (m, pullback) = layer.forward_vjp(&x).unwrap();
+    let (d_layer, _d_x) = pullback(Array1::ones(m.len()));
+    assert_eq!(d_layer.w.shape(), [2, 3]);
+    assert!(layer.loss_grad(&Array2::zeros((0, 2))).is_none());
+}
+
+// ----- a rule of the user's own --------------------------------------------
+
+#[differentiable(rule = safe_sqrt_rule)]
+fn safe_sqrt(x: f64) -> Option<f64> {
+    (x >= 0.0).then(|| x.sqrt())
+}
+
+fn safe_sqrt_rule(_x: f64, value: &f64, d: f64) -> f64 {
+    d / (2.0 * value)
+}
+
+#[differentiable]
+fn uses_safe_sqrt(x: f64) -> Option<f64> {
+    Some(safe_sqrt(x)? * x)
+}
+
+#[test]
+fn fallible_functions_with_rules_compose() {
+    let (value, d) = uses_safe_sqrt_grad(4.0).unwrap();
+    assert_eq!(value, 8.0);
+    assert!((d - 3.0).abs() < 1e-12, "{d}");
+    assert_eq!(safe_sqrt_grad(4.0), Some((2.0, 0.25)));
+    assert_eq!(uses_safe_sqrt_grad(-1.0), None);
+}
+
+// ----- other shapes of results ---------------------------------------------
+
+/// `return Some(..)` from inside a loop, and `None` after it.
+#[differentiable]
+fn first_above(x: f64, limit: f64) -> Option<f64> {
+    let mut y = x;
+    for _ in 0..20 {
+        y = y * 1.5 + 0.1;
+        if y > limit {
+            return Some(y * y);
+        }
+    }
+    None
+}
+
+#[test]
+fn some_from_inside_a_loop() {
+    let (x, limit) = (0.7, 5.0);
+    let (value, (dx, dlimit)) = first_above_grad(x, limit).unwrap();
+    assert_eq!(Some(value), first_above(x, limit));
+    let want = central_scalar(|x| first_above(x, limit).unwrap(), x);
+    assert!((dx - want).abs() < 1e-6 * want.abs(), "{dx} vs {want}");
+    assert_eq!(dlimit, 0.0);
+    assert_eq!(first_above_grad(-1.0, 5.0), None);
+}
+
+/// A tuple value, through `_vjp`; errors converted by `?` into a boxed error.
+#[differentiable]
+fn polar(v: &Array1<f64>) -> Result<(f64, f64), Box<dyn std::error::Error>> {
+    let m = v.to_shape((1, 2))?;
+    let x = m.sum_axis(Axis(0));
+    let r = (&x * &x).sum().sqrt();
+    let first = v.mean().ok_or("empty")?;
+    Ok((r, first * r))
+}
+
+#[test]
+fn tuple_values_and_converted_errors() {
+    let v = array![3.0, 4.0];
+    let ((r, s), pullback) = polar_vjp(&v).unwrap();
+    assert_eq!((r, s), (5.0, 17.5));
+    // d r / d v = v / r.
+    let d = pullback((1.0, 0.0));
+    assert_close(&d, &array![0.6, 0.8]);
+    let (_, pullback) = polar_vjp(&v).unwrap();
+    let d = pullback((0.0, 1.0));
+    assert_close(&d, &central(&v, |v| polar(v).unwrap().1));
+    let error = polar_vjp(&array![1.0, 2.0, 3.0]).err().unwrap();
+    assert_eq!(
+        error.to_string(),
+        polar(&array![1.0, 2.0, 3.0]).unwrap_err().to_string()
+    );
+}
