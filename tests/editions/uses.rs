@@ -38,6 +38,17 @@ pub fn product(x: f64, y: f64, n: i32) -> f64 {
     x.powi(n) * y.exp()
 }
 
+/// A value in an `Option`, `None` for a negative `x` (a bail whose
+/// type each edition infers in its own way).
+#[differentiable]
+pub fn checked_sqrt(x: f64) -> Option<f64> {
+    if x < 0.0 {
+        return None;
+    }
+    let y = x.sqrt();
+    if y > 1e6 { None } else { Some(y) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,5 +122,12 @@ mod tests {
         assert!(close(value, 1.5f64.powi(3) * e));
         assert!(close(dx, 3.0 * 1.5 * 1.5 * e));
         assert!(close(dy, value));
+    }
+
+    #[test]
+    fn fallible_functions_stop_in_both_editions() {
+        assert_eq!(checked_sqrt_grad(4.0), Some((2.0, 0.25)));
+        assert_eq!(checked_sqrt_grad(-4.0), None);
+        assert_eq!(checked_sqrt_grad(1e14), None);
     }
 }
