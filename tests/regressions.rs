@@ -513,3 +513,46 @@ fn constant_code_keeps_its_own_names() {
     assert_eq!(value, own_names_in_constant_code(0.5));
     assert_eq!(d, 13.0);
 }
+
+/// A statement whose arms jump and fall through (the rest of the loop body
+/// runs after it behind a flag), holding in an arm another such statement:
+/// the inner one's `continue` must tell the outer flag too.
+#[differentiable]
+fn nested_jump_flags(x: f64, n: usize) -> f64 {
+    let mut y = x;
+    let mut c = 0;
+    while c < n {
+        c += 1;
+        if c % 3 == 0 {
+            if c == 6 {
+                y = y * 0.5;
+                break;
+            } else {
+                y = y + 1.0;
+            }
+            y = y.sin();
+        } else {
+            match c {
+                1 => {
+                    y = y * 3.0;
+                    continue;
+                }
+                2 => y = y.cos(),
+                _ => y = y + 0.5,
+            }
+            y = y * 1.1;
+        }
+        y = y.tanh();
+    }
+    y
+}
+
+#[test]
+fn nested_flags_of_jumps_are_kept_apart() {
+    for n in [1, 2, 4, 8] {
+        let (value, d) = nested_jump_flags_grad(0.3, n);
+        assert_eq!(value, nested_jump_flags(0.3, n), "n = {n}");
+        let want = central(|x| nested_jump_flags(x, n), 0.3);
+        assert!((d - want).abs() < 1e-6, "n = {n}: {d} vs {want}");
+    }
+}

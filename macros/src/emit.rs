@@ -2043,7 +2043,7 @@ fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
     quote! {
         #[doc = #doc]
         #(#attrs)*
-        #[allow(dead_code)]
+        #[allow(dead_code, clippy::type_complexity)]
         #vis fn #grad_name<#generic_params>(#inputs) -> #returns #where_clause {
             #(#zeros)*
             let ::gradgen::__private::Kept(#value) = #entry(#(#passed,)* ::gradgen::__private::one(), #(#slots),*) #question;

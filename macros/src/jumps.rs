@@ -278,7 +278,8 @@ impl VisitMut for Hoist<'_> {
 }
 
 /// The name of the variable that says a statement jumped, when the rest of
-/// its block follows it once rather than in each arm.
+/// its block follows it once rather than in each arm (numbered, one per
+/// such statement).
 pub const JUMPED: &str = "__gradgen_jumped";
 
 /// How many arms of a statement (`if`, block, `match`) can end without

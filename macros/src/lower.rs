@@ -49,6 +49,7 @@ pub fn lower(
             .map(|p| p.ident.to_string())
             .collect(),
         ret: sig.ret.clone(),
+        flags: 0,
     };
     let mut params = Vec::new();
     for (i, arg) in sig.args.iter().enumerate() {
@@ -85,6 +86,8 @@ struct Lowering<'a> {
     type_params: Vec<String>,
     /// The result type, for a value returned from inside a loop.
     ret: syn::Type,
+    /// How many flags of jumps (see [`jumps::JUMPED`]) there are so far.
+    flags: usize,
 }
 
 /// What each name of the user's is bound to, innermost scope last.
@@ -390,7 +393,10 @@ impl Lowering<'_> {
         // the arms say whether they jumped, and the rest runs once if not.
         if !rest.is_empty() && !jumps.returns && jumps::arms_falling_through(expr) > 1 {
             let span = expr_span(expr);
-            let jumped = Ident::new(jumps::JUMPED, span);
+            // A flag of its own: a jump inside an arm of it may leave a
+            // statement of the same kind too, and set that one's flag.
+            self.flags += 1;
+            let jumped = Ident::new(&format!("{}_{}", jumps::JUMPED, self.flags), span);
             let flagged = jumps::flag_jumps(expr, &jumped);
             self.stmts(vec![syn::parse_quote!(let mut #jumped = false;)]);
             self.expr(&flagged, None);

@@ -152,7 +152,7 @@ fn piecewise_vjp(
      d_a += d_t3 * x
      d_x += d_t3 * a
  ```*/
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 fn piecewise_grad(x: f64, a: f64) -> (f64, (f64, f64)) {
     let mut d_x = ::gradgen::__private::empty_tangent(&x);
     let mut d_a = ::gradgen::__private::empty_tangent(&a);

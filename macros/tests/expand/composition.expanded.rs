@@ -89,7 +89,7 @@ fn square_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>) {
  d_x += d_t0 * x
  d_x += d_t0 * x
  ```*/
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 fn square_grad(x: f64) -> (f64, f64) {
     let mut d_x = ::gradgen::__private::empty_tangent(&x);
     let ::gradgen::__private::Kept(value) = square::reverse(
@@ -235,7 +235,7 @@ fn chain_vjp<'a0>(
  d_t0 = d_h * ∂square(t0)/∂t0
  d_p.beta[0] += d_t0 * x
  ```*/
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 fn chain_grad(p: &Toy, x: f64) -> (f64, ::gradgen::Grad<Toy>) {
     let mut d_p = ::gradgen::__private::empty_tangent(&p);
     let ::gradgen::__private::Kept(value) = chain::reverse(

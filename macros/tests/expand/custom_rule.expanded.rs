@@ -50,7 +50,7 @@ fn erf_vjp(x: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>) {
 /** The value of [`erf`](erf) and its gradient with respect to `x`.
 
  Returns `(erf(x), gradient)`. The derivative is the rule [`erf_rule`], given with `#[differentiable(rule = erf_rule)]`: it takes the arguments, the value and the adjoint of the value, and returns the adjoints of `x`.*/
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 fn erf_grad(x: f64) -> (f64, f64) {
     let mut d_x = ::gradgen::__private::empty_tangent(&x);
     let ::gradgen::__private::Kept(value) = erf::reverse(

@@ -149,7 +149,7 @@ fn mean_square_vjp<'a0>(
  d_x += d_t0 * x
  d_x += d_t0 * x
  ```*/
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 fn mean_square_grad(
     x: &Array1<f64>,
     limit: f64,

@@ -316,7 +316,7 @@ fn newton_sqrt_vjp(a: f64) -> (f64, impl ::core::ops::FnOnce(f64) -> f64 + use<>
          d_x += -d_t1 * a / x^2
  d_a += d_x (of the first pass)
  ```*/
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 fn newton_sqrt_grad(a: f64) -> (f64, f64) {
     let mut d_a = ::gradgen::__private::empty_tangent(&a);
     let ::gradgen::__private::Kept(value) = newton_sqrt::reverse(

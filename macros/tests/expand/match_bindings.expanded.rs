@@ -161,7 +161,7 @@ fn scaled_vjp(
  match t0, None:
      d_x += d_t3
  ```*/
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 fn scaled_grad(x: f64, scale: Option<i32>) -> (f64, f64) {
     let mut d_x = ::gradgen::__private::empty_tangent(&x);
     let ::gradgen::__private::Kept(value) = scaled::reverse(

@@ -139,7 +139,7 @@ fn running_vjp<'a0>(
      d_w[k] += d_t0 * x
      d_x += d_t0 * w[k]
  ```*/
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 fn running_grad(w: &[f64], x: f64) -> (f64, (::gradgen::Grad<[f64]>, f64)) {
     let mut d_w = ::gradgen::__private::empty_tangent(&w);
     let mut d_x = ::gradgen::__private::empty_tangent(&x);

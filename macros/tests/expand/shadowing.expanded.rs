@@ -151,7 +151,7 @@ fn shadowing_vjp(
  d_x += d_acc * y
  d_y += d_acc * x
  ```*/
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 fn shadowing_grad(x: f64, y: f64, n: usize) -> (f64, (f64, f64)) {
     let mut d_x = ::gradgen::__private::empty_tangent(&x);
     let mut d_y = ::gradgen::__private::empty_tangent(&y);

@@ -176,7 +176,7 @@ pub fn toy_loss_vjp<'a0>(
  d_t0 = d_f0
  d_p.omega[0] += d_t0 * x
  ```*/
-#[allow(dead_code)]
+#[allow(dead_code, clippy::type_complexity)]
 pub fn toy_loss_grad(p: &Toy, x: f64, y: f64) -> (f64, ::gradgen::Grad<Toy>) {
     let mut d_p = ::gradgen::__private::empty_tangent(&p);
     let ::gradgen::__private::Kept(value) = toy_loss::reverse(

@@ -248,6 +248,15 @@ impl Generator<'_> {
         body.push(match jump {
             Jump::Break => Stmt::Break,
             Jump::Continue => Stmt::Continue,
+            // `None` more often in loops, where it is rarer.
+            Jump::Return
+                if self.fallible
+                    && self
+                        .rng
+                        .chance(if self.loops.is_empty() { 0.4 } else { 0.7 }) =>
+            {
+                Stmt::ReturnNone
+            }
             Jump::Return => self.return_stmt(),
         });
         body
@@ -264,7 +273,10 @@ impl Generator<'_> {
         let sum = Expr::Binary(op, Box::new(current), Box::new(other));
         let (value, range) = self.fit(sum, range, Any);
         self.returns.push(range);
-        Stmt::Return(value)
+        Stmt::Return {
+            value,
+            some: self.fallible,
+        }
     }
 
     /// A jump that may leave here: `return` anywhere, `break` and

@@ -470,6 +470,8 @@ pub struct Helper {
     pub name: String,
     pub arity: usize,
     pub range: Range,
+    /// It returns an `Option<f64>`, and its callers unwrap it with `?`.
+    pub fallible: bool,
 }
 
 /// A named constant.
@@ -508,10 +510,12 @@ pub enum Expr {
         n: i32,
         path_form: bool,
     },
-    /// A call of a generated helper, `helper_3(e1, e2)`.
+    /// A call of a generated helper, `helper_3(e1, e2)`, or
+    /// `helper_3(e1, e2)?` for one that returns an `Option`.
     Call {
         name: String,
         args: Vec<Expr>,
+        question: bool,
     },
 }
 
@@ -622,8 +626,11 @@ pub enum Stmt {
     Break,
     /// `continue;`, the last statement of an arm.
     Continue,
-    /// `return e;`, the only statement of an arm.
-    Return(Expr),
+    /// `return e;`, the only statement of an arm: `return Some(e);` in
+    /// a function that returns an `Option` (`some`).
+    Return { value: Expr, some: bool },
+    /// `return None;`, the only statement of an arm.
+    ReturnNone,
     /// `match on { 0 => { .. } 1 | 2 => { .. } _ => {} }` on an integer,
     /// assigning outer variables.
     Match {
@@ -656,7 +663,7 @@ impl Stmt {
     /// Operators and method calls in the statement (a loop's body once).
     pub fn ops(&self) -> usize {
         match self {
-            Stmt::Let { value, .. } | Stmt::Assign { value, .. } | Stmt::Return(value) => {
+            Stmt::Let { value, .. } | Stmt::Assign { value, .. } | Stmt::Return { value, .. } => {
                 value.ops()
             }
             Stmt::Compound { value, .. } => 1 + value.ops(),
@@ -675,7 +682,11 @@ impl Stmt {
             Stmt::While { cond, body } => cond.ops() + ops_of(body),
             Stmt::Match { arms, .. } => arms.iter().map(|(_, b)| ops_of(b)).sum(),
             Stmt::LetMatch { arms, .. } => arms.iter().map(|(_, e)| e.ops()).sum(),
-            Stmt::LetInt { .. } | Stmt::IntAdd { .. } | Stmt::Break | Stmt::Continue => 0,
+            Stmt::LetInt { .. }
+            | Stmt::IntAdd { .. }
+            | Stmt::Break
+            | Stmt::Continue
+            | Stmt::ReturnNone => 0,
         }
     }
 
@@ -810,6 +821,8 @@ pub struct Program {
     pub result: Expr,
     /// `return e;` rather than a final expression.
     pub explicit_return: bool,
+    /// It returns an `Option<f64>`: `Some(result)`, and `None` from arms.
+    pub fallible: bool,
     /// A helper's number of arguments (`u0`, ..); `None` for a program.
     pub arity: Option<usize>,
 }
@@ -835,7 +848,7 @@ fn lowered_size(list: &[Stmt], tail: usize) -> usize {
         return tail;
     };
     match first {
-        Stmt::Break | Stmt::Continue | Stmt::Return(_) => 1,
+        Stmt::Break | Stmt::Continue | Stmt::Return { .. } | Stmt::ReturnNone => 1,
         _ if first.jumps_out(false) => first.lowered_with(lowered_size(rest, tail)),
         _ => first.lowered_with(0) + lowered_size(rest, tail),
     }
@@ -847,7 +860,7 @@ impl Stmt {
     fn jumps_out(&self, in_loop: bool) -> bool {
         match self {
             Stmt::Break | Stmt::Continue => !in_loop,
-            Stmt::Return(_) => true,
+            Stmt::Return { .. } | Stmt::ReturnNone => true,
             Stmt::For { body, .. } | Stmt::While { body, .. } | Stmt::Loop { body } => {
                 body.iter().any(|s| s.jumps_out(true))
             }
@@ -979,10 +992,16 @@ pub struct Generator<'r> {
     constant_only: bool,
     /// The arguments with a derivative: `p`, `x`, .. or `u0`, ..
     active_args: Vec<&'static str>,
+    /// The function returns an `Option<f64>`.
+    fallible: bool,
 }
 
 /// The range of every input (the test draws inputs from it).
 pub const INPUT_RANGE: Range = Range::new(-1.0, 1.0);
+
+/// How many helpers and programs return an `Option<f64>`.
+const FALLIBLE_HELPERS: f64 = 0.6;
+const FALLIBLE_PROGRAMS: f64 = 0.6;
 
 /// The names of a helper's arguments.
 const HELPER_ARGS: &[&str] = &["u0", "u1", "u2"];
@@ -1030,6 +1049,16 @@ impl<'r> Generator<'r> {
             returns: Vec::new(),
             constant_only: false,
             active_args: HELPER_ARGS.to_vec(),
+            fallible: false,
+        }
+    }
+
+    /// Whether the function returns an `Option<f64>`, decided first: a
+    /// function that does not may call only helpers that do not either.
+    fn decide_fallible(&mut self, chance: f64) {
+        self.fallible = self.rng.chance(chance);
+        if !self.fallible {
+            self.helpers.retain(|h| !h.fallible);
         }
     }
 
@@ -1037,6 +1066,7 @@ impl<'r> Generator<'r> {
     /// operations, and what its callers need to know of it.
     pub fn helper(mut self, name: String, arity: usize, min_ops: usize) -> (Program, Helper) {
         self.arity = Some(arity);
+        self.decide_fallible(FALLIBLE_HELPERS);
         let mut first = Expr::Input(Input::Scalar(HELPER_ARGS[0]));
         let mut range = INPUT_RANGE;
         for arg in &HELPER_ARGS[1..arity] {
@@ -1060,6 +1090,7 @@ impl<'r> Generator<'r> {
             name: name.clone(),
             arity,
             range,
+            fallible: self.fallible,
         };
         let program = Program {
             name,
@@ -1067,6 +1098,7 @@ impl<'r> Generator<'r> {
             body: self.body,
             result,
             explicit_return: self.rng.chance(0.25),
+            fallible: self.fallible,
             arity: Some(arity),
         };
         (program, helper)
@@ -1074,6 +1106,7 @@ impl<'r> Generator<'r> {
 
     /// A program of at least `min_ops` operations.
     pub fn program(mut self, name: String, min_ops: usize) -> Program {
+        self.decide_fallible(FALLIBLE_PROGRAMS);
         let signature = self.signature();
         self.active = ARGS
             .iter()
@@ -1119,6 +1152,7 @@ impl<'r> Generator<'r> {
             body: self.body,
             result,
             explicit_return: self.rng.chance(0.25),
+            fallible: self.fallible,
             arity: None,
         }
     }
@@ -1658,6 +1692,7 @@ impl<'r> Generator<'r> {
             Expr::Call {
                 name: helper.name,
                 args,
+                question: helper.fallible,
             },
             helper.range,
         )

@@ -69,13 +69,18 @@ fn render(e: &Expr, dialect: Dialect, place: Place) -> String {
             wrap(format!("{int} as f64"), place != Place::Top)
         }
         Expr::Constant(Constant::Cast(int)) => format!("d::c({int} as f64)"),
-        Expr::Call { name, args } => {
+        Expr::Call {
+            name,
+            args,
+            question,
+        } => {
             let rendered: Vec<String> = args
                 .iter()
                 .map(|a| render(a, dialect, Place::Top))
                 .collect();
             let suffix = if float { "" } else { "_dual" };
-            format!("{name}{suffix}({})", rendered.join(", "))
+            let question = if *question { "?" } else { "" };
+            format!("{name}{suffix}({}){question}", rendered.join(", "))
         }
         Expr::NoGrad(inner) if float => format!("no_grad({})", render(inner, dialect, Place::Top)),
         Expr::NoGrad(inner) => format!("d::no_grad({})", render(inner, dialect, Place::Top)),
@@ -284,7 +289,9 @@ fn stmt(stmt: &Stmt, dialect: Dialect, indent: usize) -> String {
         Stmt::IntAdd { name, step } => format!("{name} += {step};"),
         Stmt::Break => "break;".to_string(),
         Stmt::Continue => "continue;".to_string(),
-        Stmt::Return(value) => format!("return {};", expr(value, dialect)),
+        Stmt::Return { value, some: false } => format!("return {};", expr(value, dialect)),
+        Stmt::Return { value, some: true } => format!("return Some({});", expr(value, dialect)),
+        Stmt::ReturnNone => "return None;".to_string(),
         Stmt::Match { on, arms } => match_stmt(on, arms, dialect, indent),
         Stmt::LetMatch { name, on, arms } => let_match(name, on, arms, dialect, indent),
     }
@@ -377,7 +384,10 @@ fn let_if(name: &str, arms: &[(Cond, Expr)], otherwise: &Expr, dialect: Dialect)
 pub fn body(program: &Program, dialect: Dialect) -> String {
     let mut out = String::new();
     stmts(&mut out, &program.body, dialect, 1);
-    let result = expr(&program.result, dialect);
+    let mut result = expr(&program.result, dialect);
+    if program.fallible {
+        result = format!("Some({result})");
+    }
     if program.explicit_return {
         let _ = writeln!(out, "    return {result};");
     } else {
@@ -402,10 +412,20 @@ pub fn differentiable(program: &Program) -> String {
         None => "p: &Params, x: f64, y: f64, a: [f64; 3], s: &[f64], k: usize".to_string(),
     };
     format!(
-        "{attr}{allow}\npub fn {}({args}) -> f64 {{\n{}}}\n",
+        "{attr}{allow}\npub fn {}({args}) -> {} {{\n{}}}\n",
         program.name,
+        result_type(program, "f64"),
         body(program, Dialect::Float)
     )
+}
+
+/// `f64` (`Dual64`), or `Option<f64>` for a function that may stop early.
+fn result_type(program: &Program, scalar: &str) -> String {
+    if program.fallible {
+        format!("Option<{scalar}>")
+    } else {
+        scalar.to_string()
+    }
 }
 
 fn helper_args(arity: usize, ty: &str) -> String {
@@ -422,9 +442,10 @@ pub fn helper(program: &Program) -> String {
     let mut out = differentiable(program);
     let _ = write!(
         out,
-        "\n#[allow(clippy::needless_return, dead_code)]\npub fn {}_dual({}) -> Dual64 {{\n{}}}\n",
+        "\n#[allow(clippy::needless_return, dead_code)]\npub fn {}_dual({}) -> {} {{\n{}}}\n",
         program.name,
         helper_args(arity, "Dual64"),
+        result_type(program, "Dual64"),
         body(program, Dialect::Dual)
     );
     out
@@ -456,7 +477,8 @@ pub fn program(program: &Program) -> String {
     let mut out = differentiable(program);
     let _ = write!(
         out,
-        "\n#[allow(clippy::needless_return)]\npub fn {name}_dual(p: &ParamsD, x: Dual64, y: Dual64, a: [Dual64; 3], s: &[Dual64], k: usize) -> Dual64 {{\n{}}}\n",
+        "\n#[allow(clippy::needless_return)]\npub fn {name}_dual(p: &ParamsD, x: Dual64, y: Dual64, a: [Dual64; 3], s: &[Dual64], k: usize) -> {} {{\n{}}}\n",
+        result_type(program, "Dual64"),
         body(program, Dialect::Dual)
     );
     let active = active(program);
@@ -472,6 +494,8 @@ pub fn program(program: &Program) -> String {
                 .join(", ")
         )
     };
+    // Both sides as `Option`s, whatever the program returns.
+    let wrap = if program.fallible { "" } else { ".into()" };
     let mut grads = String::new();
     for a in &active {
         let line = match *a {
@@ -494,15 +518,17 @@ pub fn program(program: &Program) -> String {
         "
 fn {name}_run(v: &[f64], k: usize) -> Run {{
     let (p, x, y, a, s) = unpack(v);
-    let value = {name}(&p, x, y, a, &s, k);
-    let (grad_value, {pattern}) = {name}_grad(&p, x, y, a, &s, k);
+    let value = {name}(&p, x, y, a, &s, k){wrap};
+    let Some((grad_value, {pattern})) = {name}_grad(&p, x, y, a, &s, k){wrap} else {{
+        return Run {{ value, grad_value: None, grads: Vec::new() }};
+    }};
     let mut grads = Vec::new();{grads}
-    Run {{ value, grad_value, grads }}
+    Run {{ value, grad_value: Some(grad_value), grads }}
 }}
 
-fn {name}_dual_run(v: &[Dual64], k: usize) -> Dual64 {{
+fn {name}_dual_run(v: &[Dual64], k: usize) -> Option<Dual64> {{
     let (p, x, y, a, s) = unpack_dual(v);
-    {name}_dual(&p, x, y, a, &s, k)
+    {name}_dual(&p, x, y, a, &s, k){wrap}
 }}
 "
     );

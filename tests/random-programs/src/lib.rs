@@ -139,10 +139,10 @@ impl Params {
 /// One run of a program's generated code at a point.
 #[derive(Debug)]
 pub struct Run {
-    /// The function as written.
-    pub value: f64,
-    /// The value `_grad` returns.
-    pub grad_value: f64,
+    /// The function as written (`None` where it stopped early).
+    pub value: Option<f64>,
+    /// The value `_grad` returns (`None` where it stopped early).
+    pub grad_value: Option<f64>,
     /// `(flat input index, partial derivative)` for every differentiated input.
     pub grads: Vec<(usize, f64)>,
 }
@@ -160,7 +160,7 @@ pub struct Program {
     /// Runs the function and its `_grad` at flat inputs, with the integer `k`.
     pub run: fn(&[f64], usize) -> Run,
     /// Runs the dual twin at flat dual inputs, with the integer `k`.
-    pub dual: fn(&[Dual64], usize) -> Dual64,
+    pub dual: fn(&[Dual64], usize) -> Option<Dual64>,
 }
 
 /// Every derivative rule over dual numbers, called as the programs' dual

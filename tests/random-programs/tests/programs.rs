@@ -9,8 +9,11 @@
 //! (nested) `if`s in loops; `return` from nested branches and from loops,
 //! nested ones too; `match` on an integer (`0`, `1 | 2`, `q if q > 2`, `_`)
 //! as a statement and as an expression; and `let mut` integers and floats
-//! that constant code changes in branches and loops. A test counts the
-//! programs that show each construct, so none fades away unnoticed.
+//! that constant code changes in branches and loops. Most programs and
+//! helpers return an `Option<f64>`: `return None;` from branches and loops,
+//! `return Some(..)`, and `?` on calls of helpers that return one; where a
+//! run stops early, `_grad` and the dual twin must stop too. A test counts
+//! the programs that show each construct, so none fades away unnoticed.
 //!
 //! Constant code in these programs changes `let mut` values anywhere:
 //! in nested branches, after jumps, in loops in loops (four macro bugs this
@@ -78,37 +81,56 @@ fn close(actual: f64, expected: f64) -> bool {
     (actual - expected).abs() <= 1e-9 * expected.abs().max(1.0)
 }
 
-/// The value and every partial derivative of a program's dual twin.
-fn forward_mode(program: &Program, v: &[f64], k: usize) -> (f64, Vec<f64>) {
+/// The value and every partial derivative of a program's dual twin, or
+/// `None` where it stops early.
+fn forward_mode(program: &Program, v: &[f64], k: usize) -> Option<(f64, Vec<f64>)> {
     let mut value = f64::NAN;
-    let partials = (0..v.len())
-        .map(|i| {
-            let inputs: Vec<Dual64> = v
-                .iter()
-                .enumerate()
-                .map(|(j, &x)| Dual64::new(x, if i == j { 1.0 } else { 0.0 }))
-                .collect();
-            let y = (program.dual)(&inputs, k);
-            value = y.re;
-            y.eps
-        })
-        .collect();
-    (value, partials)
+    let mut partials = Vec::with_capacity(v.len());
+    for i in 0..v.len() {
+        let inputs: Vec<Dual64> = v
+            .iter()
+            .enumerate()
+            .map(|(j, &x)| Dual64::new(x, if i == j { 1.0 } else { 0.0 }))
+            .collect();
+        let y = (program.dual)(&inputs, k)?;
+        value = y.re;
+        partials.push(y.eps);
+    }
+    Some((value, partials))
 }
 
-fn check(program: &Program, v: &[f64], k: usize) -> Result<(), String> {
+/// What a run of a program did.
+#[derive(Debug, PartialEq, Eq)]
+enum Outcome {
+    /// The value and every partial derivative agree.
+    Agreed,
+    /// The function, its `_grad` and the dual twin all stopped early.
+    Stopped,
+}
+
+fn check(program: &Program, v: &[f64], k: usize) -> Result<Outcome, String> {
     let Run {
         value,
         grad_value,
         grads,
     } = (program.run)(v, k);
-    let (dual_value, partials) = forward_mode(program, v, k);
+    let dual = forward_mode(program, v, k);
+    let (value, (dual_value, partials)) = match (value, dual) {
+        (None, None) if grad_value.is_none() => return Ok(Outcome::Stopped),
+        (Some(value), Some(dual)) => (value, dual),
+        (value, dual) => {
+            return Err(format!(
+                "the function returned {value:?}, its `_grad` {grad_value:?}, num-dual {:?}",
+                dual.map(|(v, _)| v)
+            ));
+        }
+    };
     if !value.is_finite() || partials.iter().any(|d| !d.is_finite()) {
         return Err(format!("not finite: value {value}, partials {partials:?}"));
     }
-    if grad_value != value {
+    if grad_value != Some(value) {
         return Err(format!(
-            "_grad's value {grad_value:e} is not the function's {value:e}"
+            "_grad's value {grad_value:?} is not the function's {value:e}"
         ));
     }
     if !close(value, dual_value) {
@@ -129,7 +151,7 @@ fn check(program: &Program, v: &[f64], k: usize) -> Result<(), String> {
             ));
         }
     }
-    Ok(())
+    Ok(Outcome::Agreed)
 }
 
 #[test]
@@ -406,6 +428,20 @@ const CONSTRUCTS: &[Construct] = &[
     ("float let muts updated by constant code in a loop", |s| {
         constant_updated_in(s, false, in_loop)
     }),
+    ("returns of None in a branch", |s| {
+        any_line(s, |l| l.text == "return None;" && l.branches() >= 1)
+    }),
+    ("returns of None in a loop", |s| {
+        any_line(s, |l| l.text == "return None;" && l.loops() >= 1)
+    }),
+    ("returns of Some(..) or None in a loop", |s| {
+        any_line(s, |l| {
+            (l.text.starts_with("return Some(") || l.text == "return None;") && l.loops() >= 1
+        })
+    }),
+    ("? on calls of helpers that return an Option", |s| {
+        s.contains(")?")
+    }),
 ];
 
 /// How many programs must show each construct, so none fades away
@@ -521,19 +557,22 @@ fn every_gradient_agrees_with_forward_mode() {
     let mut rng = Rng(0x5eed);
     let mut failures = Vec::new();
     let mut checked = 0;
+    let mut stopped = 0;
     for program in PROGRAMS {
         for point in 0..POINTS {
             let v: Vec<f64> = (0..layout::LEN).map(|_| rng.uniform(-1.0, 1.0)).collect();
             let k = point % 3;
-            if let Err(e) = check(program, &v, k) {
-                failures.push(format!(
+            match check(program, &v, k) {
+                Ok(Outcome::Agreed) => checked += program.active,
+                Ok(Outcome::Stopped) => stopped += 1,
+                Err(e) => failures.push(format!(
                     "{} at k = {k}, inputs {v:?}: {e}\n{}",
                     program.name, program.source
-                ));
+                )),
             }
-            checked += program.active;
         }
     }
+    println!("{stopped} runs stopped early, {checked} partial derivatives checked");
     assert!(
         failures.is_empty(),
         "{} of {} runs failed:\n{}",
@@ -544,5 +583,10 @@ fn every_gradient_agrees_with_forward_mode() {
     assert!(
         checked >= PROGRAMS.len() * POINTS,
         "{checked} partial derivatives checked"
+    );
+    // Programs that return an `Option` stop early at some points, not at all.
+    assert!(
+        (20..PROGRAMS.len() * POINTS / 4).contains(&stopped),
+        "{stopped} runs stopped early"
     );
 }
