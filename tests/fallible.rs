@@ -364,3 +364,149 @@ fn tuple_values_and_converted_errors() {
         polar(&array![1.0, 2.0, 3.0]).unwrap_err().to_string()
     );
 }
+
+// ----- what a review found -------------------------------------------------
+
+/// A counter of calls: code that may stop early runs once, in the forward
+/// pass, never again in the backward pass.
+fn pick(calls: &std::cell::Cell<usize>, n: usize) -> Option<usize> {
+    let k = calls.get();
+    calls.set(k + 1);
+    (k < n).then_some(k)
+}
+
+#[differentiable(wrt(w))]
+fn picked(w: &[f64], calls: &std::cell::Cell<usize>) -> Option<f64> {
+    let a = w[pick(calls, 1)?] * 2.0;
+    let limit = pick(calls, 2)? as f64;
+    Some(a * a + limit)
+}
+
+#[differentiable(wrt(w))]
+#[allow(clippy::needless_range_loop)]
+fn picked_in_loop(w: &[f64], rows: &[Vec<f64>], calls: &std::cell::Cell<usize>) -> Option<f64> {
+    let mut total = 0.0;
+    for t in 0..2 {
+        let row = &rows[pick(calls, 2)?];
+        total += w[t] * row[0] * total + w[t];
+    }
+    Some(total)
+}
+
+#[test]
+fn code_that_stops_early_runs_once() {
+    let calls = std::cell::Cell::new(0);
+    let (value, d) = picked_grad(&[3.0, 5.0], &calls).unwrap();
+    assert_eq!((value, d), (37.0, vec![24.0, 0.0]));
+    assert_eq!(calls.get(), 2);
+
+    let rows = vec![vec![2.0], vec![3.0]];
+    let calls = std::cell::Cell::new(0);
+    let want = picked_in_loop(&[0.5, 1.5], &rows, &calls);
+    let calls = std::cell::Cell::new(0);
+    let (value, d) = picked_in_loop_grad(&[0.5, 1.5], &rows, &calls).unwrap();
+    assert_eq!(Some(value), want);
+    assert_eq!(calls.get(), 2);
+    // total1 = w0, total2 = w1 * 3 * w0 + w0 + w1.
+    assert_eq!(d, vec![3.0 * 1.5 + 1.0, 3.0 * 0.5 + 1.0]);
+}
+
+#[derive(Debug, PartialEq)]
+struct TooBig {
+    n: usize,
+}
+
+/// The error of an early stop reads the names the body rebinds: in a
+/// format string's captures and in a field shorthand.
+#[differentiable(wrt(x))]
+fn sized(x: f64, n: usize) -> Result<f64, String> {
+    let n = n + 1;
+    if n > 3 {
+        return Err(format!("too big: {n}"));
+    }
+    Ok(x * n as f64)
+}
+
+#[differentiable(wrt(x))]
+fn sized_struct(x: f64, n: usize) -> Result<f64, TooBig> {
+    let n = n * 2;
+    if n > 3 {
+        return Err(TooBig { n });
+    }
+    Ok(x * n as f64)
+}
+
+#[test]
+fn errors_read_the_names_as_rebound() {
+    assert_eq!(sized(2.0, 5), Err("too big: 6".to_string()));
+    assert_eq!(sized_grad(2.0, 5), Err("too big: 6".to_string()));
+    assert_eq!(sized_grad(2.0, 1), Ok((4.0, 2.0)));
+    assert_eq!(sized_struct_grad(2.0, 2), Err(TooBig { n: 4 }));
+}
+
+/// Captured names in format strings are the rebound ones too.
+#[differentiable(wrt(x))]
+fn printed(x: f64, log: &std::cell::RefCell<Vec<String>>) -> f64 {
+    let y = x * 2.0;
+    let y = y + 1.0;
+    log.borrow_mut().push(format!("{y:.1}"));
+    println!("y = {y}");
+    y
+}
+
+#[test]
+fn format_captures_read_the_rebound_names() {
+    let log = std::cell::RefCell::new(Vec::new());
+    assert_eq!(printed_grad(0.5, &log), (2.0, 2.0));
+    assert_eq!(*log.borrow(), ["2.0"]);
+}
+
+/// A tail whose error type only the written result type decides.
+#[differentiable(wrt(x))]
+fn inferred_error(x: &Array1<f64>) -> Result<f64, String> {
+    let y = x * 2.0;
+    y.mean().ok_or("empty".into())
+}
+
+/// `.ok()?` on a `Result` in a function that returns an `Option`, and
+/// `None::<f64>` with its type written.
+#[differentiable(wrt(x))]
+fn shaped_or_none(x: &Array1<f64>, rows: usize) -> Option<f64> {
+    if rows == 0 {
+        return None::<f64>;
+    }
+    let m = x.to_shape((rows, 2)).ok()?;
+    Some(m.sum_axis(Axis(1)).mapv(f64::exp).sum())
+}
+
+/// An error type named only by the result.
+#[differentiable(wrt(x))]
+fn generic_error<E: From<&'static str>>(x: f64) -> Result<f64, E> {
+    if x < 0.0 {
+        return Err(E::from("negative"));
+    }
+    Ok(x.sqrt())
+}
+
+#[test]
+fn results_whose_types_come_from_the_signature() {
+    let x = array![1.0, 2.0];
+    assert_eq!(inferred_error_grad(&x), Ok((3.0, array![1.0, 1.0])));
+    assert_eq!(
+        inferred_error_grad(&Array1::zeros(0)),
+        Err("empty".to_string())
+    );
+    let x = array![0.5, -1.0, 2.0, 0.25];
+    let (value, d) = shaped_or_none_grad(&x, 2).unwrap();
+    assert_eq!(Some(value), shaped_or_none(&x, 2));
+    assert_close(&d, &central(&x, |x| shaped_or_none(x, 2).unwrap()));
+    assert_eq!(shaped_or_none_grad(&x, 3), None);
+    assert_eq!(shaped_or_none_grad(&x, 0), None);
+    assert_eq!(generic_error_grad::<String>(4.0), Ok((2.0, 0.25)));
+    assert_eq!(
+        generic_error_grad::<String>(-4.0),
+        Err("negative".to_string())
+    );
+    let (value, pullback) = generic_error_vjp::<String>(4.0).unwrap();
+    assert_eq!((value, pullback(1.0)), (2.0, 0.25));
+}

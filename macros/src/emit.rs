@@ -107,7 +107,7 @@ pub fn emit_with_rule(
     );
     let (function, _) = call_paths(&shared);
     let returns = shared.outcome(keep.to_token_stream());
-    let question = shared.question();
+    let forward = shared.or_stop(quote!(#function(#(#forward_args),*)));
     let kept = shared.succeed(quote!(#keep::keep(move || #value)));
     let hidden = entry_point(
         &shared,
@@ -115,7 +115,7 @@ pub fn emit_with_rule(
         quote!(#[allow(dead_code, clippy::too_many_arguments)]),
         quote!(<#(#generic_params,)* #keep: ::gradgen::__private::Keep<#ret>>(#(#inputs,)* #d_value: #ret_grad #(, #slots)*) -> #returns #where_clause),
         quote!({
-            let #value = #function(#(#forward_args),*) #question;
+            let #value = #forward;
             let #grads = #rule(#(#args,)* &#value, #d_value);
             #puts
             #kept
@@ -365,14 +365,48 @@ impl<'a> Shared<'a> {
         }
     }
 
-    /// `?` after a call of the function or its entry point, where they
-    /// return an `Option` or a `Result`: a generated function stops where
-    /// the function does.
-    fn question(&self) -> TokenStream {
+    /// The value of `call` (of the function or its entry point), which
+    /// returns an `Option` or a `Result` where the function does: a
+    /// generated function stops where the function does, with the same
+    /// `None` or error (unconverted, so its type is the written one).
+    fn or_stop(&self, call: TokenStream) -> TokenStream {
         match &self.sig.fallible {
-            Some(_) => quote!(?),
-            None => TokenStream::new(),
+            None => call,
+            // `?` on an `Option` converts nothing.
+            Some(f) if f.option => quote!(#call?),
+            Some(_) => quote! {
+                match #call {
+                    ::core::result::Result::Ok(value) => value,
+                    ::core::result::Result::Err(error) => return ::core::result::Result::Err(error),
+                }
+            },
         }
+    }
+
+    /// `::<T, ..., _>`: the function's type and const parameters, and the
+    /// entry point's `K` left to inference; where the function returns an
+    /// `Option` or `Result`, so that an error type named only in the
+    /// result is known where the entry point's result is unwrapped.
+    fn entry_turbofish(&self) -> TokenStream {
+        if self.sig.fallible.is_none() {
+            return TokenStream::new();
+        }
+        let params: Vec<TokenStream> = self
+            .item
+            .sig
+            .generics
+            .params
+            .iter()
+            .filter_map(|p| match p {
+                GenericParam::Type(t) => Some(t.ident.to_token_stream()),
+                GenericParam::Const(c) => Some(c.ident.to_token_stream()),
+                GenericParam::Lifetime(_) => None,
+            })
+            .collect();
+        if params.is_empty() {
+            return TokenStream::new();
+        }
+        quote!(::<#(#params,)* _>)
     }
 
     /// The gradient's type: one argument bare, several as a tuple.
@@ -1701,6 +1735,9 @@ fn is_view(op: &Op) -> bool {
     match op {
         Op::Method { rule, .. } => crate::rules::VIEWS.contains(&rule.name),
         Op::Const(tokens) => match syn::parse2::<syn::Expr>(tokens.clone()) {
+            // Made again in the backward pass, code that may stop early
+            // could stop there: it is kept instead.
+            Ok(e) if crate::fallible::stops_early(&e) => false,
             Ok(syn::Expr::Reference(_)) => true,
             Ok(syn::Expr::MethodCall(m)) => {
                 crate::rules::VIEWS.contains(&m.method.to_string().as_str())
@@ -1988,9 +2025,10 @@ fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
     let param_list = named_args.iter().map(|(n, t)| quote!(#n: #t));
     let returns = shared
         .outcome(quote!((#ret, impl ::core::ops::FnOnce(#ret_grad) -> #grads_ty + #captures)));
-    let question = shared.question();
+    let forward = shared.or_stop(quote!(#function(#(#forward_args),*)));
     // The forward pass ran through once, so it does again.
-    let mut entry_call = quote!(#entry(#(#passed,)* #d_value, #(#slots),*));
+    let turbofish = shared.entry_turbofish();
+    let mut entry_call = quote!(#entry #turbofish (#(#passed,)* #d_value, #(#slots),*));
     if shared.sig.fallible.is_some() {
         entry_call = quote!(::gradgen::__private::finished(#entry_call));
     }
@@ -2011,7 +2049,7 @@ fn vjp(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
             -> #returns
             #where_clause
         {
-            let #value = #function(#(#forward_args),*) #question;
+            let #value = #forward;
             #result
         }
     }
@@ -2038,7 +2076,8 @@ fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
         grads,
     } = gradient_parts(shared, names);
     let returns = shared.outcome(quote!((#ret, #grads_ty)));
-    let question = shared.question();
+    let kept =
+        shared.or_stop(quote!(#entry(#(#passed,)* ::gradgen::__private::one(), #(#slots),*)));
     let result = shared.succeed(quote!((#value, #grads)));
     quote! {
         #[doc = #doc]
@@ -2046,7 +2085,7 @@ fn grad(shared: &Shared, doc: String, names: &mut Names) -> TokenStream {
         #[allow(dead_code, clippy::type_complexity)]
         #vis fn #grad_name<#generic_params>(#inputs) -> #returns #where_clause {
             #(#zeros)*
-            let ::gradgen::__private::Kept(#value) = #entry(#(#passed,)* ::gradgen::__private::one(), #(#slots),*) #question;
+            let ::gradgen::__private::Kept(#value) = #kept;
             #(#completes)*
             #result
         }

@@ -73,7 +73,7 @@ impl VisitMut for Returns<'_> {
             let span = r.return_token.span;
             match self.fallible.classify(&value) {
                 Returned::Success(inner) => r.expr = Some(Box::new(inner)),
-                Returned::Failure => *expr = bail(&value, span),
+                Returned::Failure(residual) => *expr = bail(&residual, span),
                 Returned::Other => {
                     unwrap_result(&mut value, self.fallible);
                     r.expr = Some(Box::new(value));
@@ -89,8 +89,9 @@ impl VisitMut for Returns<'_> {
 enum Returned {
     /// `Some(e)` / `Ok(e)`: the value `e`.
     Success(Expr),
-    /// `None` / `Err(..)`.
-    Failure,
+    /// `None` / `Err(e)`, as the entry point returns it: without the
+    /// type arguments the user may have written (`None::<f64>`).
+    Failure(Expr),
     /// Anything else: an `Option` or `Result` computed some other way.
     Other,
 }
@@ -110,12 +111,13 @@ impl Fallible {
                     Returned::Success(c.args[0].clone())
                 }
                 Expr::Path(p) if !self.option && last(&p.path).as_deref() == Some(failure) => {
-                    Returned::Failure
+                    let error = &c.args[0];
+                    Returned::Failure(syn::parse_quote_spanned!(p.span()=> Err(#error)))
                 }
                 _ => Returned::Other,
             },
             Expr::Path(p) if self.option && last(&p.path).as_deref() == Some(failure) => {
-                Returned::Failure
+                Returned::Failure(syn::parse_quote_spanned!(p.span()=> None))
             }
             _ => Returned::Other,
         }
@@ -150,11 +152,19 @@ fn unwrap_result(expr: &mut Expr, fallible: &Fallible) {
         Expr::Macro(m) if is_bail(&m.mac) || diverges(&m.mac) => {}
         _ => match fallible.classify(expr) {
             Returned::Success(inner) => *expr = inner,
-            Returned::Failure => *expr = bail(expr, expr.span()),
+            Returned::Failure(residual) => *expr = bail(&residual, expr.span()),
             Returned::Other => {
                 let span = expr.span();
                 let inner = expr.clone();
-                *expr = syn::parse_quote_spanned!(span=> #inner?);
+                // The error converts to itself: where the user's code
+                // leaves its type to inference (`.ok_or("empty".into())`),
+                // the written error type decides it.
+                *expr = match &fallible.error {
+                    Some(error) => {
+                        syn::parse_quote_spanned!(span=> #inner.map_err(::core::convert::identity::<#error>)?)
+                    }
+                    None => syn::parse_quote_spanned!(span=> #inner?),
+                };
             }
         },
     }

@@ -55,7 +55,19 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// `Result<(value, gradient), E>`), `None` where the function returns
 /// `None`; `NAME_vjp` likewise. The derivative stops where the function
 /// stops: nothing after that point runs. Its callers unwrap its calls in
-/// place, `f(x)?` or `f(x).unwrap()`.
+/// place, `f(x)?` or `f(x).unwrap()`. The function is recognised by the
+/// last segment of its return type's path (`Option`, `Result`), since the
+/// macro sees no types: an alias of another name is not.
+///
+/// `?` goes after a method with a rule that returns an `Option` or a
+/// `Result` (`x.mean()?`), after `concatenate(..)` and `stack(..)`, after a
+/// call of such a `#[differentiable]` function, and after code without
+/// derivative; between the call and the `?` may stand `.ok()`,
+/// `.ok_or(e)`, `.ok_or_else(f)` and `.map_err(f)` (with `f` a function's
+/// path: closures are not supported in a body). The backward pass of a
+/// call runs the callee again on the same arguments (as for every call),
+/// so it must compute the same value from them; if it stops the second
+/// time, that is a panic that says so.
 ///
 /// ```
 /// use gradgen::ndarray::{Array1, array};

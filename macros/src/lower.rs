@@ -242,17 +242,21 @@ impl Lowering<'_> {
         expr.to_token_stream()
     }
 
-    fn resolve_tokens(&self, tokens: TokenStream) -> TokenStream {
+    /// Tokens with the user's names resolved, but for those `own` says
+    /// the code binds itself.
+    fn resolve_tokens(&self, tokens: TokenStream, own: &dyn Fn(&str) -> bool) -> TokenStream {
         tokens
             .into_iter()
             .map(|tt| match tt {
                 TokenTree::Ident(i) => match self.lookup(&i.to_string()) {
-                    Some(b) => self.binding_tokens(b),
-                    None => TokenTree::Ident(i).into(),
+                    Some(b) if !own(&i.to_string()) => self.binding_tokens(b),
+                    _ => TokenTree::Ident(i).into(),
                 },
                 TokenTree::Group(g) => {
-                    let mut group =
-                        proc_macro2::Group::new(g.delimiter(), self.resolve_tokens(g.stream()));
+                    let mut group = proc_macro2::Group::new(
+                        g.delimiter(),
+                        self.resolve_tokens(g.stream(), own),
+                    );
                     group.set_span(g.span());
                     TokenTree::Group(group).into()
                 }
@@ -264,20 +268,23 @@ impl Lowering<'_> {
     /// The value of constant code: written as it is, or, where it changes
     /// variables in place, run on copies of them (see `constant_effects`).
     fn constant_value(&mut self, expr: &Expr) -> Binding {
-        if !assigned_in(expr).is_empty() {
-            self.constant_effects(expr, true)
-        } else if fallible::stops_early(expr) {
-            // `n.checked_sub(1)?`: it runs once, where it is written.
-            let tokens = self.resolve(expr);
-            let out = self.push_step(None, Op::Const(tokens), None, expr_span(expr));
-            Binding::Value(Value::Var(out).operand())
-        } else {
+        if assigned_in(expr).is_empty() {
             self.constant(expr)
+        } else {
+            self.constant_effects(expr, true)
         }
     }
 
-    fn constant(&self, expr: &Expr) -> Binding {
-        Binding::Value(Value::Const(self.resolve(expr)).operand())
+    /// A value without derivative. Code that may stop early
+    /// (`n.checked_sub(1)?`) gets a variable: it runs once, where it is
+    /// written, never again in the backward pass.
+    fn constant(&mut self, expr: &Expr) -> Binding {
+        let tokens = self.resolve(expr);
+        if fallible::stops_early(expr) {
+            let out = self.push_step(None, Op::Const(tokens), None, expr_span(expr));
+            return Binding::Value(Value::Var(out).operand());
+        }
+        Binding::Value(Value::Const(tokens).operand())
     }
 
     // ----- statements ----------------------------------------------------
@@ -361,7 +368,7 @@ impl Lowering<'_> {
                     .block
                     .stmts
                     .push(Stmt::Verbatim(item.to_token_stream())),
-                SynStmt::Macro(m) => self.macro_stmt(&m.mac, m.to_token_stream()),
+                SynStmt::Macro(m) => self.macro_stmt(&m.mac, &m.attrs),
                 SynStmt::Expr(expr, None)
                     if last && self.constant_code(expr) && !assigned_in(expr).is_empty() =>
                 {
@@ -433,7 +440,7 @@ impl Lowering<'_> {
         }
     }
 
-    fn macro_stmt(&mut self, mac: &syn::Macro, tokens: TokenStream) {
+    fn macro_stmt(&mut self, mac: &syn::Macro, attrs: &[syn::Attribute]) {
         // A bail reads what it likes: it runs in the forward pass only.
         if self.mentions_varied_tokens(&mac.tokens) && !fallible::is_bail(mac) {
             self.errors.push(
@@ -444,9 +451,91 @@ impl Lowering<'_> {
                 ),
             );
         } else {
-            let tokens = self.resolve_tokens(tokens);
-            self.block.stmts.push(Stmt::Verbatim(tokens));
+            let mac = self.resolve_macro(mac, &|_| false);
+            self.block
+                .stmts
+                .push(Stmt::Verbatim(quote!(#(#attrs)* #mac;)));
         }
+    }
+
+    /// A macro call with the user's names resolved: in its tokens, in the
+    /// names a format string captures (`println!("{y}")`), and, for a bail,
+    /// as the expression it returns (`Err(TooBig { n })`).
+    fn resolve_macro(&self, mac: &syn::Macro, own: &dyn Fn(&str) -> bool) -> syn::Macro {
+        let mut mac = mac.clone();
+        if fallible::is_bail(&mac)
+            && let Ok(mut residual) = syn::parse2::<Expr>(mac.tokens.clone())
+        {
+            Resolver {
+                lowering: self,
+                own: Vec::new(),
+            }
+            .visit_expr_mut(&mut residual);
+            mac.tokens = residual.to_token_stream();
+            return mac;
+        }
+        let formats = mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| FORMAT_MACROS.contains(&s.ident.to_string().as_str()));
+        let tokens = self.resolve_tokens(mac.tokens.clone(), own);
+        mac.tokens = if formats {
+            tokens
+                .into_iter()
+                .map(|tt| match tt {
+                    TokenTree::Literal(lit) => self.resolve_captures(lit, own),
+                    other => other,
+                })
+                .collect()
+        } else {
+            tokens
+        };
+        mac
+    }
+
+    /// A format string with every captured name (`{y}`, `{y:.3}`) that
+    /// generated code calls otherwise (`y_1`) spelled as it does.
+    fn resolve_captures(&self, lit: proc_macro2::Literal, own: &dyn Fn(&str) -> bool) -> TokenTree {
+        let Ok(text) = syn::parse2::<syn::LitStr>(TokenTree::Literal(lit.clone()).into()) else {
+            return TokenTree::Literal(lit);
+        };
+        let text = text.value();
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text.as_str();
+        let mut changed = false;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..=open]);
+            rest = &rest[open + 1..];
+            if let Some(after) = rest.strip_prefix('{') {
+                out.push('{');
+                rest = after;
+                continue;
+            }
+            let end = rest.find([':', '}']).unwrap_or(rest.len());
+            let name = &rest[..end];
+            let renamed = match self.lookup(name) {
+                Some(b) if !own(name) && syn::parse_str::<Ident>(name).is_ok() => {
+                    syn::parse2::<Ident>(self.binding_tokens(b)).ok()
+                }
+                _ => None,
+            };
+            match renamed {
+                Some(ident) => {
+                    changed |= ident != name;
+                    out.push_str(&ident.to_string());
+                }
+                None => out.push_str(name),
+            }
+            rest = &rest[end..];
+        }
+        out.push_str(rest);
+        if !changed {
+            return TokenTree::Literal(lit);
+        }
+        let mut fresh = proc_macro2::Literal::string(&out);
+        fresh.set_span(lit.span());
+        TokenTree::Literal(fresh)
     }
 
     fn local(&mut self, local: &syn::Local) {
@@ -657,7 +746,7 @@ impl Lowering<'_> {
                 let binding = self.binary(op, current, rhs, Some(&name), expr, b.op.span());
                 self.rebind(&name, binding);
             }
-            Expr::Macro(m) => self.macro_stmt(&m.mac, quote!(#m;)),
+            Expr::Macro(m) => self.macro_stmt(&m.mac, &m.attrs),
             // `if bad { return None; }`: a statement, as written.
             other
                 if self.constant_code(other)
@@ -939,7 +1028,11 @@ impl Lowering<'_> {
                         "an index must be an integer, not a value with a derivative: compute the index from constants",
                     );
                 }
-                let index = self.resolve(&ix.index);
+                let mut index = self.resolve(&ix.index);
+                if fallible::stops_early(&ix.index) {
+                    let out = self.push_step(None, Op::Const(index), None, ix.index.span());
+                    index = self.vars[out.0].name.to_token_stream();
+                }
                 match self.expr(&ix.expr, None) {
                     Binding::Value(Operand {
                         value: Value::Place(mut place),
@@ -1023,13 +1116,21 @@ impl Lowering<'_> {
                 let out = self.push_step(None, Op::Const(tokens), None, expr_span(expr));
                 Binding::Value(Value::Var(out).operand())
             }
-            Expr::Try(t) => match self.unwrapped_call(expr, want) {
-                Some(binding) => binding,
-                None => self.reject(
+            Expr::Try(t) => {
+                if let Some(binding) = self.unwrapped_call(expr, want) {
+                    return binding;
+                }
+                // `(y > 0.0).then_some(y)?`: said of the method.
+                if let Some((Expr::MethodCall(m), _)) = self.peel_unwrap(expr)
+                    && OPTION_METHODS.contains(&m.method.to_string().as_str())
+                {
+                    return self.method_call(m, want, expr);
+                }
+                self.reject(
                     t.question_token.span(),
                     "`?` on a value with a derivative is supported after a method that returns an `Option` or a `Result` (`x.mean()?`, `x.to_shape(..)?`), `concatenate(..)?`, `stack(..)?`, and calls of `#[differentiable]` functions that return one (`f(x)?`)",
-                ),
-            },
+                )
+            }
             Expr::Macro(m) => {
                 self.reject(
                     m.mac.path.span(),
@@ -1163,6 +1264,14 @@ impl Lowering<'_> {
             self.scopes = before.clone();
             self.scopes.push(HashMap::new());
             let pat = self.bind_constant_pattern(&arm.pat);
+            if let Some((_, guard)) = &arm.guard
+                && fallible::stops_early(guard)
+            {
+                self.errors.push(
+                    guard.span(),
+                    "`?` in a guard is not supported: the backward pass tests the guard again; compute the value before the `match`",
+                );
+            }
             let guard = arm.guard.as_ref().map(|(if_token, guard)| {
                 let guard = self.resolve(guard);
                 quote!(#if_token #guard)
@@ -1633,6 +1742,12 @@ impl Lowering<'_> {
                 expr,
             );
         }
+        if OPTION_METHODS.contains(&name.as_str()) {
+            return self.reject(
+                m.method.span(),
+                format!("`{name}` makes or takes apart an `Option` or `Result` of a value with a derivative, which the derivative cannot see into: choose with `if` or `match` and return `Some(value)` or `None` where the function returns, or unwrap right after the call that made it (`x.mean()?`, `f(x)?`)"),
+            );
+        }
         let near = near_rules(&name);
         if rules::lookup(&name).is_none()
             && near.is_empty()
@@ -1698,7 +1813,8 @@ impl Lowering<'_> {
                     ));
                 }
                 let known = rules::CONSTANT_METHODS.contains(&name.as_str())
-                    || rules::WITHOUT_RULES.contains(&name.as_str());
+                    || rules::WITHOUT_RULES.contains(&name.as_str())
+                    || OPTION_METHODS.contains(&name.as_str());
                 (!known).then(|| self.differentiable_method(inner, want, expr, suffix))
             }
             Expr::Call(c) => {
@@ -1716,9 +1832,10 @@ impl Lowering<'_> {
         }
     }
 
-    /// The call inside `call?`, `call.ok_or(e)?`, `call.map_err(f)?`,
-    /// `call.unwrap()` or `call.expect(msg)`, and what follows it, with
-    /// names resolved.
+    /// The call inside `call?`, `call.ok()?`, `call.ok_or(e)?`,
+    /// `call.ok_or_else(f)?`, `call.map_err(f)?` (`f` a function's path:
+    /// closures are fenced), `call.unwrap()` or `call.expect(msg)`, and what
+    /// follows it, with names resolved.
     fn peel_unwrap<'e>(&self, expr: &'e Expr) -> Option<(&'e Expr, TokenStream)> {
         let method_suffix = |m: &syn::ExprMethodCall| {
             let method = &m.method;
@@ -1728,16 +1845,19 @@ impl Lowering<'_> {
         match expr {
             Expr::Try(t) => {
                 let question = t.question_token;
-                match &*t.expr {
-                    Expr::MethodCall(m)
-                        if matches!(m.method.to_string().as_str(), "ok_or" | "map_err")
-                            && m.args.len() == 1 =>
-                    {
-                        let adapter = method_suffix(m);
-                        Some((&*m.receiver, quote!(#adapter #question)))
-                    }
-                    inner => Some((inner, quote!(#question))),
+                let mut suffix = quote!(#question);
+                let mut inner = &*t.expr;
+                while let Expr::MethodCall(m) = inner
+                    && matches!(
+                        (m.method.to_string().as_str(), m.args.len()),
+                        ("ok_or" | "ok_or_else" | "map_err", 1) | ("ok", 0)
+                    )
+                {
+                    let adapter = method_suffix(m);
+                    suffix = quote!(#adapter #suffix);
+                    inner = &m.receiver;
                 }
+                Some((inner, suffix))
             }
             Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => {
                 Some((&*m.receiver, method_suffix(m)))
@@ -1791,7 +1911,7 @@ impl Lowering<'_> {
             ) {
                 return self.reject(
                     p.span(),
-                    "an `Option` or `Result` holding a value with a derivative is supported only as what the function returns (`Some(value)` at its end, or `return Some(value)`): keep the value itself in variables",
+                    "an `Option` or `Result` holding a value with a derivative is supported only as what the function returns (`Some(value)` at its end, or `return Some(value)`, in a function whose return type's last segment is `Option` or `Result`: `Option<f64>`, `Result<f64, E>`, `io::Result<f64>`): keep the value itself in variables",
                 );
             }
             return self.differentiable_call(p, c, want, expr, TokenStream::new());
@@ -2186,6 +2306,59 @@ impl BinOp {
     }
 }
 
+/// The methods of `Option`, `Result` and `bool` that make or take apart an
+/// `Option` or `Result` (a differentiable value inside one is not followed).
+const OPTION_METHODS: &[&str] = &[
+    "ok",
+    "err",
+    "then",
+    "then_some",
+    "map",
+    "map_or",
+    "map_or_else",
+    "and_then",
+    "filter",
+    "or",
+    "or_else",
+    "xor",
+    "zip",
+    "unwrap_or",
+    "unwrap_or_default",
+    "unwrap_or_else",
+    "ok_or",
+    "ok_or_else",
+    "map_err",
+    "flatten",
+    "as_ref",
+    "copied",
+    "cloned",
+    "get",
+    "first",
+    "last",
+];
+
+/// The macros whose format strings may capture names (`println!("{y}")`).
+const FORMAT_MACROS: &[&str] = &[
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "unreachable",
+    "todo",
+    "unimplemented",
+];
+
 /// Finds names bound to values with a derivative.
 struct Mentions<'l, 'a> {
     lowering: &'l Lowering<'a>,
@@ -2340,7 +2513,16 @@ impl VisitMut for Resolver<'_, '_> {
     }
 
     fn visit_macro_mut(&mut self, m: &mut syn::Macro) {
-        m.tokens = self.lowering.resolve_tokens(m.tokens.clone());
+        // A bail's expression, with the names this code binds itself.
+        if fallible::is_bail(m)
+            && let Ok(mut residual) = syn::parse2::<Expr>(m.tokens.clone())
+        {
+            self.visit_expr_mut(&mut residual);
+            m.tokens = residual.to_token_stream();
+            return;
+        }
+        let own = |name: &str| self.is_own(name);
+        *m = self.lowering.resolve_macro(m, &own);
     }
 
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}

@@ -198,6 +198,14 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
     }
     let method = matches!(sig.inputs.first(), Some(FnArg::Receiver(_)));
     let fallible = Fallible::of(&ret);
+    if let Some(f) = &fallible
+        && let Some(span) = elided_lifetime(&f.outer)
+    {
+        errors.push(
+            span,
+            "name this lifetime (`fn f<'a>(x: f64, tag: &'a str) -> Result<f64, &'a str>`): the derivative's entry point takes references of its own, so the result's lifetime cannot be left to elision",
+        );
+    }
     let ret = fallible.as_ref().map_or(ret, |f| f.value.clone());
     Some(Signature {
         args,
@@ -205,6 +213,28 @@ pub fn signature(item: &ItemFn, options: &Options, errors: &mut Errors) -> Optio
         fallible,
         method,
     })
+}
+
+/// Where `ty` leaves a lifetime to elision (`&str`, `Cow<'_, str>`), if anywhere.
+fn elided_lifetime(ty: &Type) -> Option<proc_macro2::Span> {
+    struct Finder(Option<proc_macro2::Span>);
+    impl<'ast> syn::visit::Visit<'ast> for Finder {
+        fn visit_type_reference(&mut self, r: &'ast syn::TypeReference) {
+            if r.lifetime.is_none() {
+                self.0.get_or_insert(r.and_token.span);
+            }
+            syn::visit::visit_type_reference(self, r);
+        }
+        fn visit_lifetime(&mut self, lt: &'ast syn::Lifetime) {
+            if lt.ident == "_" {
+                self.0.get_or_insert(lt.span());
+            }
+        }
+        fn visit_type_bare_fn(&mut self, _: &'ast syn::TypeBareFn) {}
+    }
+    let mut finder = Finder(None);
+    syn::visit::Visit::visit_type(&mut finder, ty);
+    finder.0
 }
 
 /// A result that comes in an `Option` or a `Result` (`Option<f64>`,
@@ -217,6 +247,8 @@ pub struct Fallible {
     pub outer: Type,
     /// What it holds on success.
     pub value: Type,
+    /// The error type, where written (`E` in `Result<f64, E>`).
+    pub error: Option<Type>,
     /// `Option` rather than `Result`.
     pub option: bool,
 }
@@ -236,9 +268,14 @@ impl Fallible {
         let Some(syn::GenericArgument::Type(value)) = args.args.first() else {
             return None;
         };
+        let error = match args.args.get(1) {
+            Some(syn::GenericArgument::Type(error)) if !option => Some(error.clone()),
+            _ => None,
+        };
         Some(Fallible {
             outer: ty.clone(),
             value: value.clone(),
+            error,
             option,
         })
     }

@@ -21,4 +21,41 @@ fn mean_kept(x: &Array1<f64>) -> Option<f64> {
     Some(m.unwrap_or(0.0) + x.sum())
 }
 
+// An `Option` made by a method of `bool`.
+#[differentiable]
+fn then_some(y: f64) -> Option<f64> {
+    (y > 0.0).then_some(y)
+}
+
+// A borrowed error type whose lifetime is left to elision.
+#[differentiable(wrt(x))]
+fn tagged(x: f64, tag: &str) -> Result<f64, &str> {
+    if x < 0.0 {
+        return Err(tag);
+    }
+    Ok(x.sqrt())
+}
+
+// `?` in a guard.
+fn limit(k: usize) -> Option<usize> {
+    k.checked_sub(1)
+}
+
+#[differentiable]
+fn guarded(x: f64, k: usize) -> Option<f64> {
+    let y = match k {
+        j if j > limit(k)? => x.sin(),
+        _ => x.cos(),
+    };
+    Some(y)
+}
+
+// A result alias of another name is not recognised as an `Option` or `Result`.
+type Fallible<T> = Result<T, String>;
+
+#[differentiable]
+fn aliased(x: f64) -> Fallible<f64> {
+    Ok(x.sqrt())
+}
+
 fn main() {}
