@@ -65,3 +65,32 @@ fn elements_of_one_argument_in_one_call() {
         assert_eq!(d, [3.0 * v, 2.0 * v, c]);
     }
 }
+
+/// Prints and assertions read values with a derivative (in the forward
+/// pass, once, with the names as rebound), and change nothing.
+#[differentiable(wrt(x))]
+fn observed(x: &gradgen::ndarray::Array1<f64>, log: &std::cell::RefCell<Vec<String>>) -> f64 {
+    let h = x * 2.0;
+    let g = &h + 1.0;
+    println!("h = {h}, sum {}", h.sum());
+    assert!(h.sum() > -1e9, "{}", h);
+    let mut t = 0.0;
+    for i in 0..2 {
+        t = t + g[i] * x[i];
+        assert!(t.is_finite(), "t = {t} at {i}");
+        log.borrow_mut().push(format!("{i}"));
+    }
+    g.sum() + t
+}
+
+#[test]
+fn prints_and_assertions_read_active_values() {
+    let x = gradgen::ndarray::array![1.0, 2.0];
+    let log = std::cell::RefCell::new(Vec::new());
+    let (value, d) = observed_grad(&x, &log);
+    assert_eq!(value, observed(&x, &std::cell::RefCell::new(Vec::new())));
+    // f = sum(2x + 1) + sum((2x + 1) x): df/dx = 2 + 4x + 1.
+    assert_eq!(d, gradgen::ndarray::array![7.0, 11.0]);
+    // The loop's constant code ran once per pass.
+    assert_eq!(*log.borrow(), ["0", "1"]);
+}

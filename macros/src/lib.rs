@@ -133,6 +133,9 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   overwrote gets none. (Inside a loop, the container is one of the values
 ///   kept per iteration, so filling a long one in a loop costs a copy per
 ///   iteration.)
+/// - `println!`, `assert!` and their kin (`print`, `eprintln`, `assert_eq`,
+///   `debug_assert`, ...) as statements, reading any value: they run in the
+///   forward pass, once;
 /// - anything without a derivative: comparisons, integer arithmetic, shape
 ///   queries, `no_grad(x)`.
 ///

@@ -441,8 +441,14 @@ impl Lowering<'_> {
     }
 
     fn macro_stmt(&mut self, mac: &syn::Macro, attrs: &[syn::Attribute]) {
-        // A bail reads what it likes: it runs in the forward pass only.
-        if self.mentions_varied_tokens(&mac.tokens) && !fallible::is_bail(mac) {
+        // A bail, a print or an assertion reads what it likes: it runs in
+        // the forward pass only, and gives nothing to differentiate.
+        let observes = mac
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| OBSERVING_MACROS.contains(&s.ident.to_string().as_str()));
+        if self.mentions_varied_tokens(&mac.tokens) && !fallible::is_bail(mac) && !observes {
             self.errors.push(
                 mac.path.span(),
                 format!(
@@ -2335,6 +2341,20 @@ const OPTION_METHODS: &[&str] = &[
     "get",
     "first",
     "last",
+];
+
+/// The statement macros that only read values: printing and assertions.
+const OBSERVING_MACROS: &[&str] = &[
+    "print",
+    "println",
+    "eprint",
+    "eprintln",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
 ];
 
 /// The macros whose format strings may capture names (`println!("{y}")`).
