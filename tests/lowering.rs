@@ -76,7 +76,7 @@ fn observed(x: &gradgen::ndarray::Array1<f64>, log: &std::cell::RefCell<Vec<Stri
     assert!(h.sum() > -1e9, "{}", h);
     let mut t = 0.0;
     for i in 0..2 {
-        t = t + g[i] * x[i];
+        t += g[i] * x[i];
         assert!(t.is_finite(), "t = {t} at {i}");
         log.borrow_mut().push(format!("{i}"));
     }
