@@ -510,3 +510,46 @@ fn results_whose_types_come_from_the_signature() {
     let (value, pullback) = generic_error_vjp::<String>(4.0).unwrap();
     assert_eq!((value, pullback(1.0)), (2.0, 0.25));
 }
+
+// ----- elements that may be missing ----------------------------------------
+
+/// `get`, `first` and `last` of a slice argument and of a container built in
+/// the body, unwrapped in place.
+#[differentiable(wrt(w))]
+#[allow(clippy::vec_init_then_push)] // `vec![..]` of active values is not supported
+fn ends(w: &[f64], i: usize) -> Option<f64> {
+    let a = *w.get(i)?;
+    let b = w.first().copied()?;
+    let c = *w.last().unwrap();
+    let mut v = Vec::new();
+    v.push(a * b);
+    v.push(c.sin());
+    let d = v.get(1).copied()?;
+    let e = *v.last()?;
+    Some(a * c + d + e * v.first().copied().unwrap())
+}
+
+#[test]
+fn elements_that_may_be_missing() {
+    let w = [0.5, -1.25, 2.0];
+    for i in 0..3 {
+        let (value, d) = ends_grad(&w, i).unwrap();
+        assert_eq!(Some(value), ends(&w, i));
+        for j in 0..3 {
+            let want = central_scalar(
+                |v| {
+                    let mut w2 = w;
+                    w2[j] = v;
+                    ends(&w2, i).unwrap()
+                },
+                w[j],
+            );
+            assert!(
+                (d[j] - want).abs() < 1e-6,
+                "i = {i}, d/dw{j}: {} vs {want}",
+                d[j]
+            );
+        }
+    }
+    assert_eq!(ends_grad(&w, 3), None);
+}

@@ -125,7 +125,9 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   (`relu`, `sigmoid`, `softmax`, `softmax_cross_entropy`, ...), and of
 ///   `#[differentiable]` methods (`self.hidden.forward(&x)`): on a method,
 ///   `&self` differentiates like any argument and its gradient is a `Self`;
-/// - reads of fields and elements of arguments (`p.beta[0]`, `w[k]`);
+/// - reads of fields and elements of arguments (`p.beta[0]`, `w[k]`), also
+///   as `*w.get(k)?`, `w.first().copied().unwrap()`, `w.last()` (of
+///   arguments and of containers built in the body), unwrapped in place;
 /// - containers built in the body (`let mut v = vec![0.0; n];`,
 ///   `Vec::new()`, `Array2::zeros(..)`): writes `v[i] = e`, `v[i] += e`
 ///   (any compound operator), `a[[i, j]] = e`, `v.push(e)`, and reads `v[i]`,

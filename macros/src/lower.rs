@@ -1798,6 +1798,11 @@ impl Lowering<'_> {
     fn unwrapped_call(&mut self, expr: &Expr, want: Option<&Ident>) -> Option<Binding> {
         let (call, suffix) = self.peel_unwrap(expr)?;
         match call {
+            Expr::MethodCall(inner)
+                if matches!(inner.method.to_string().as_str(), "get" | "first" | "last") =>
+            {
+                self.element_of(inner, suffix, want)
+            }
             Expr::MethodCall(inner) => {
                 let name = inner.method.to_string();
                 if let Some(rule) = rules::lookup(&name) {
@@ -1848,27 +1853,85 @@ impl Lowering<'_> {
             let args = m.args.iter().map(|a| self.resolve(a));
             quote!(.#method(#(#args),*))
         };
-        match expr {
+        let (mut inner, mut suffix) = match expr {
             Expr::Try(t) => {
                 let question = t.question_token;
-                let mut suffix = quote!(#question);
-                let mut inner = &*t.expr;
-                while let Expr::MethodCall(m) = inner
-                    && matches!(
-                        (m.method.to_string().as_str(), m.args.len()),
-                        ("ok_or" | "ok_or_else" | "map_err", 1) | ("ok", 0)
-                    )
-                {
-                    let adapter = method_suffix(m);
-                    suffix = quote!(#adapter #suffix);
-                    inner = &m.receiver;
-                }
-                Some((inner, suffix))
+                (&*t.expr, quote!(#question))
             }
             Expr::MethodCall(m) if matches!(m.method.to_string().as_str(), "unwrap" | "expect") => {
-                Some((&*m.receiver, method_suffix(m)))
+                (&*m.receiver, method_suffix(m))
             }
-            _ => None,
+            _ => return None,
+        };
+        while let Expr::MethodCall(m) = inner
+            && matches!(
+                (m.method.to_string().as_str(), m.args.len()),
+                ("ok_or" | "ok_or_else" | "map_err", 1) | ("ok" | "copied" | "cloned", 0)
+            )
+        {
+            let adapter = method_suffix(m);
+            suffix = quote!(#adapter #suffix);
+            inner = &m.receiver;
+        }
+        Some((inner, suffix))
+    }
+
+    /// `w.get(i)`, `w.first()`, `w.last()` of an argument or a container
+    /// built in the body, unwrapped in place (`*w.get(i)?`,
+    /// `w.first().copied().unwrap()`): the element `w[i]`, after the
+    /// forward pass checked it is there (and stopped, as written, if not).
+    /// `None` for another method or receiver.
+    fn element_of(
+        &mut self,
+        m: &syn::ExprMethodCall,
+        suffix: TokenStream,
+        want: Option<&Ident>,
+    ) -> Option<Binding> {
+        let name = m.method.to_string();
+        let receiver = self.resolve(&m.receiver);
+        let index = match (name.as_str(), m.args.len()) {
+            ("get", 1) if !self.mentions_varied(&m.args[0]) => {
+                let index = &m.args[0];
+                let index = self.constant(index);
+                self.binding_tokens(&index)
+            }
+            ("first", 0) => quote!(0),
+            ("last", 0) => {
+                let len = self.push_step(
+                    None,
+                    Op::Const(quote!(#receiver.len())),
+                    None,
+                    m.method.span(),
+                );
+                let len = &self.vars[len.0].name;
+                quote!(#len.wrapping_sub(1))
+            }
+            _ => return None,
+        };
+        let base = match self.expr(&m.receiver, None) {
+            Binding::Value(o) => o,
+            Binding::Tuple(_) => return None,
+        };
+        let method = &m.method;
+        let args = if name == "get" {
+            index.clone()
+        } else {
+            TokenStream::new()
+        };
+        self.block.stmts.push(Stmt::Verbatim(
+            quote!(let _ = #receiver.#method(#args) #suffix;),
+        ));
+        match base.value {
+            Value::Place(mut place) => {
+                let path = &place.path;
+                place.path = quote!(#path [#index]);
+                Some(Binding::Value(Value::Place(place).operand()))
+            }
+            Value::Var(_) => {
+                let out = self.push_step(want, Op::Index { base, index }, None, m.method.span());
+                Some(Binding::Value(Value::Var(out).operand()))
+            }
+            Value::Const(_) => None,
         }
     }
 
