@@ -161,3 +161,45 @@ fn vecs_of_arrays() {
         }
     }
 }
+
+/// `vec![a, b, ..]` and `[a, b, ..]` of values with a derivative: pushes,
+/// and writes, one per element.
+#[differentiable]
+fn listed(x: f64, y: f64) -> f64 {
+    let v = [x * y, x.sin(), 2.0];
+    let mut w = vec![y, x];
+    w.push(v[2]);
+    w[1] += v[0];
+    v[0] * v[1] + w[1] * v[2] + w[0]
+}
+
+#[test]
+fn vec_literals_differentiate() {
+    for (x, y) in [(0.5, 1.5), (-1.0, 0.25)] {
+        let (value, (dx, dy)) = listed_grad(x, y);
+        assert_eq!(value, listed(x, y));
+        let want_x = central(|x| listed(x, y), x);
+        let want_y = central(|y| listed(x, y), y);
+        assert!((dx - want_x).abs() < 1e-6, "{dx} vs {want_x}");
+        assert!((dy - want_y).abs() < 1e-6, "{dy} vs {want_y}");
+    }
+}
+
+/// An array literal of ndarray values.
+#[differentiable]
+fn stacked_rows(x: &Array1<f64>) -> f64 {
+    let rows = [x * 2.0, x.exp()];
+    (&rows[0] * &rows[1]).sum() + rows[1].sum()
+}
+
+#[test]
+fn array_literals_of_arrays_differentiate() {
+    let x = array![0.5, -1.0];
+    let (value, d) = stacked_rows_grad(&x);
+    assert_eq!(value, stacked_rows(&x));
+    // d/dx (2x e^x + e^x) = 2 e^x + 2x e^x + e^x.
+    let want = x.mapv(|v| 3.0 * v.exp() + 2.0 * v * v.exp());
+    for (g, w) in d.iter().zip(&want) {
+        assert!((g - w).abs() < 1e-12, "{d} vs {want}");
+    }
+}

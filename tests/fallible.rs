@@ -516,14 +516,11 @@ fn results_whose_types_come_from_the_signature() {
 /// `get`, `first` and `last` of a slice argument and of a container built in
 /// the body, unwrapped in place.
 #[differentiable(wrt(w))]
-#[allow(clippy::vec_init_then_push)] // `vec![..]` of active values is not supported
 fn ends(w: &[f64], i: usize) -> Option<f64> {
     let a = *w.get(i)?;
     let b = w.first().copied()?;
     let c = *w.last().unwrap();
-    let mut v = Vec::new();
-    v.push(a * b);
-    v.push(c.sin());
+    let v = [a * b, c.sin()];
     let d = v.get(1).copied()?;
     let e = *v.last()?;
     Some(a * c + d + e * v.first().copied().unwrap())

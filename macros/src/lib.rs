@@ -129,7 +129,7 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   as `*w.get(k)?`, `w.first().copied().unwrap()`, `w.last()` (of
 ///   arguments and of containers built in the body), unwrapped in place;
 /// - containers built in the body (`let mut v = vec![0.0; n];`,
-///   `Vec::new()`, `Array2::zeros(..)`): writes `v[i] = e`, `v[i] += e`
+///   `Vec::new()`, `Array2::zeros(..)`, `vec![a, b]` and `[a, b]` of any values): writes `v[i] = e`, `v[i] += e`
 ///   (any compound operator), `a[[i, j]] = e`, `v.push(e)`, and reads `v[i]`,
 ///   with `e` active: each written element's adjoint goes to `e`, and what `=`
 ///   overwrote gets none. (Inside a loop, the container is one of the values

@@ -872,6 +872,52 @@ impl Lowering<'_> {
         self.rebind(&name, Binding::Value(Value::Var(out).operand()));
     }
 
+    /// `vec![a, b, ..]` with values that have a derivative: an empty `Vec`,
+    /// then a push of each element.
+    fn vec_literal(&mut self, mac: &syn::Macro, want: Option<&Ident>) -> Binding {
+        let items = vec_items(mac).unwrap_or_default();
+        let span = mac.path.span();
+        let n = items.len();
+        let empty = quote!(::std::vec::Vec::with_capacity(#n));
+        let mut base = Value::Var(self.push_step(None, Op::Const(empty), None, span)).operand();
+        for (k, item) in items.iter().enumerate() {
+            let binding = self.expr(item, None);
+            let Some(value) = self.operand(binding, item) else {
+                return poison();
+            };
+            let name = want.filter(|_| k + 1 == n);
+            let out = self.push_step(name, Op::Push { base, value }, None, item.span());
+            base = Value::Var(out).operand();
+        }
+        Binding::Value(base)
+    }
+
+    /// `[a, b, ..]` with values that have a derivative: an array of
+    /// defaults, then a write of each element.
+    fn array_literal(&mut self, a: &syn::ExprArray, want: Option<&Ident>) -> Binding {
+        let span = a.bracket_token.span.join();
+        let n = a.elems.len();
+        let defaults =
+            quote!(::core::array::from_fn::<_, #n, _>(|_| ::core::default::Default::default()));
+        let mut base = Value::Var(self.push_step(None, Op::Const(defaults), None, span)).operand();
+        for (k, item) in a.elems.iter().enumerate() {
+            let binding = self.expr(item, None);
+            let Some(value) = self.operand(binding, item) else {
+                return poison();
+            };
+            let name = want.filter(|_| k + 1 == n);
+            let op = Op::SetIndex {
+                base,
+                index: quote!(#k),
+                op: None,
+                value,
+            };
+            let out = self.push_step(name, op, None, item.span());
+            base = Value::Var(out).operand();
+        }
+        Binding::Value(base)
+    }
+
     /// The local container that `expr` names, for a write into it.
     fn container(&mut self, expr: &Expr) -> Option<(Ident, Operand)> {
         let name = local_name(expr);
@@ -1117,6 +1163,9 @@ impl Lowering<'_> {
                 }
                 self.match_branch(m, want)
             }
+            Expr::Macro(m) if m.mac.path.is_ident("vec") && vec_items(&m.mac).is_some() => {
+                self.vec_literal(&m.mac, want)
+            }
             Expr::Macro(m) if fallible::is_bail(&m.mac) => {
                 let tokens = self.resolve(expr);
                 let out = self.push_step(None, Op::Const(tokens), None, expr_span(expr));
@@ -1146,10 +1195,11 @@ impl Lowering<'_> {
                     ),
                 )
             }
-            Expr::Array(_) | Expr::Repeat(_) => {
+            Expr::Array(a) => self.array_literal(a, want),
+            Expr::Repeat(_) => {
                 self.reject(
                     expr.span(),
-                    "building an array of values with a derivative is not supported yet: keep the values in separate variables",
+                    "`[x; n]` of a value with a derivative is not supported: write the elements out (`[x, x, x]`), or fill a container in a loop",
                 )
             }
             Expr::Struct(s) => {
@@ -2405,6 +2455,14 @@ const OPTION_METHODS: &[&str] = &[
     "first",
     "last",
 ];
+
+/// The elements of `vec![a, b, ..]` (not of `vec![x; n]`).
+fn vec_items(mac: &syn::Macro) -> Option<Vec<Expr>> {
+    let items = mac
+        .parse_body_with(syn::punctuated::Punctuated::<Expr, syn::Token![,]>::parse_terminated)
+        .ok()?;
+    Some(items.into_iter().collect())
+}
 
 /// The statement macros that only read values: printing and assertions.
 const OBSERVING_MACROS: &[&str] = &[
