@@ -4,6 +4,9 @@
 use gradgen::ndarray::{Array1, Array2, Axis, array, concatenate, s, stack};
 use gradgen::prelude::*;
 
+mod common;
+use common::{assert_close, central_array};
+
 #[differentiable]
 fn sliced(x: &Array2<f64>) -> f64 {
     let corner = x.slice(s![..2, 1..]);
@@ -24,39 +27,12 @@ fn joined(a: &Array2<f64>, b: &Array2<f64>) -> f64 {
     (&both * &both).sum() + layers.sum_axis(Axis(0)).mapv(f64::sin).sum()
 }
 
-/// Central differences of `f` at every element of `x`.
-fn central<D: gradgen::ndarray::Dimension>(
-    x: &gradgen::ndarray::Array<f64, D>,
-    f: impl Fn(&gradgen::ndarray::Array<f64, D>) -> f64,
-) -> gradgen::ndarray::Array<f64, D> {
-    let h = 1e-6;
-    let mut out = x.clone();
-    for (i, v) in x.iter().enumerate() {
-        let mut plus = x.clone();
-        let mut minus = x.clone();
-        *plus.iter_mut().nth(i).unwrap() = v + h;
-        *minus.iter_mut().nth(i).unwrap() = v - h;
-        *out.iter_mut().nth(i).unwrap() = (f(&plus) - f(&minus)) / (2.0 * h);
-    }
-    out
-}
-
-fn assert_close<D: gradgen::ndarray::Dimension>(
-    got: &gradgen::ndarray::Array<f64, D>,
-    want: &gradgen::ndarray::Array<f64, D>,
-) {
-    assert_eq!(got.shape(), want.shape());
-    for (g, w) in got.iter().zip(want) {
-        assert!((g - w).abs() <= 1e-6 * (1.0 + w.abs()), "{got} vs {want}");
-    }
-}
-
 #[test]
 fn slices_differentiate() {
     let x = array![[0.5, -1.0, 2.0], [1.5, 0.25, -0.75], [3.0, 1.0, -2.0]];
     let (value, d) = sliced_grad(&x);
     assert_eq!(value, sliced(&x));
-    assert_close(&d, &central(&x, sliced));
+    assert_close(&d, &central_array(&x, sliced));
 }
 
 #[test]
@@ -64,7 +40,7 @@ fn reshapes_differentiate() {
     let x = array![0.5, -1.0, 2.0, 1.5, 0.25, -0.75];
     let (value, d) = reshaped_grad(&x);
     assert_eq!(value, reshaped(&x));
-    assert_close(&d, &central(&x, reshaped));
+    assert_close(&d, &central_array(&x, reshaped));
 }
 
 #[test]
@@ -73,6 +49,6 @@ fn concatenation_and_stacking_differentiate() {
     let b = array![[0.25, -0.75], [3.0, 1.0], [-2.0, 0.1]];
     let (value, (d_a, d_b)) = joined_grad(&a, &b);
     assert_eq!(value, joined(&a, &b));
-    assert_close(&d_a, &central(&a, |a| joined(a, &b)));
-    assert_close(&d_b, &central(&b, |b| joined(&a, b)));
+    assert_close(&d_a, &central_array(&a, |a| joined(a, &b)));
+    assert_close(&d_b, &central_array(&b, |b| joined(&a, b)));
 }

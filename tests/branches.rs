@@ -4,6 +4,9 @@
 use gradgen::ndarray::{Array1, array};
 use gradgen::prelude::*;
 
+mod common;
+use common::central;
+
 /// A piecewise function: the derivative is the taken branch's.
 #[differentiable]
 fn piecewise(x: f64, a: f64) -> f64 {
@@ -39,11 +42,6 @@ fn clipped_energy(v: &Array1<f64>, limit: f64) -> f64 {
         v.to_owned()
     };
     (&scaled * &scaled * 2.0).sum() + e
-}
-
-fn central(f: impl Fn(f64) -> f64, x: f64) -> f64 {
-    let h = 1e-6;
-    (f(x + h) - f(x - h)) / (2.0 * h)
 }
 
 #[test]

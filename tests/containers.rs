@@ -9,10 +9,8 @@ use gradgen::ndarray::{Array1, Array2, array};
 use gradgen::prelude::*;
 use num_dual::{Dual64, DualNum};
 
-fn central(f: impl Fn(f64) -> f64, x: f64) -> f64 {
-    let h = 1e-6;
-    (f(x + h) - f(x - h)) / (2.0 * h)
-}
+mod common;
+use common::central;
 
 /// A `Vec` filled in a loop, overwritten, read back and reduced.
 #[differentiable]

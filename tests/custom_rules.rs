@@ -5,6 +5,9 @@
 use gradgen::ndarray::{Array1, array};
 use gradgen::prelude::*;
 
+mod common;
+use common::central;
+
 /// The error function by its series, as a foreign crate might compute it:
 /// the macro does not see inside, the rule gives its derivative.
 #[differentiable(rule = erf_rule)]
@@ -63,11 +66,6 @@ fn cumsum_rule(_x: &Array1<f64>, _y: &Array1<f64>, d: Array1<f64>) -> Array1<f64
 fn uses_rules(x: f64, v: &Array1<f64>) -> f64 {
     let s = cumsum(v);
     erf(x) * softplus2(x, 2.0 * x) + (&s * &s).sum()
-}
-
-fn central(f: impl Fn(f64) -> f64, x: f64) -> f64 {
-    let h = 1e-6;
-    (f(x + h) - f(x - h)) / (2.0 * h)
 }
 
 #[test]

@@ -5,36 +5,8 @@
 use gradgen::ndarray::{Array1, Array2, Axis, ShapeError, array};
 use gradgen::prelude::*;
 
-/// Central differences of `f` at every element of `x`.
-fn central<D: gradgen::ndarray::Dimension>(
-    x: &gradgen::ndarray::Array<f64, D>,
-    f: impl Fn(&gradgen::ndarray::Array<f64, D>) -> f64,
-) -> gradgen::ndarray::Array<f64, D> {
-    let h = 1e-6;
-    let mut out = x.clone();
-    for (i, v) in x.iter().enumerate() {
-        let (mut plus, mut minus) = (x.clone(), x.clone());
-        *plus.iter_mut().nth(i).unwrap() = v + h;
-        *minus.iter_mut().nth(i).unwrap() = v - h;
-        *out.iter_mut().nth(i).unwrap() = (f(&plus) - f(&minus)) / (2.0 * h);
-    }
-    out
-}
-
-fn central_scalar(f: impl Fn(f64) -> f64, x: f64) -> f64 {
-    let h = 1e-6;
-    (f(x + h) - f(x - h)) / (2.0 * h)
-}
-
-fn assert_close<D: gradgen::ndarray::Dimension>(
-    got: &gradgen::ndarray::Array<f64, D>,
-    want: &gradgen::ndarray::Array<f64, D>,
-) {
-    assert_eq!(got.shape(), want.shape());
-    for (g, w) in got.iter().zip(want) {
-        assert!((g - w).abs() <= 1e-6 * (1.0 + w.abs()), "{got} vs {want}");
-    }
-}
+mod common;
+use common::{assert_close, central, central_array};
 
 // ----- `?` after ndarray's methods ------------------------------------------
 
@@ -55,7 +27,7 @@ fn question_mark_after_mean_differentiates() {
     assert_eq!(Some(value), mse(&pred, &target));
     let want = 2.0 / 4.0 * (&pred - &target);
     assert_close(&d, &want);
-    assert_close(&d, &central(&pred, |p| mse(p, &target).unwrap()));
+    assert_close(&d, &central_array(&pred, |p| mse(p, &target).unwrap()));
 }
 
 #[test]
@@ -86,7 +58,7 @@ fn mean_axis_and_a_tail_option_differentiate() {
     ];
     let (value, d) = batch_loss_grad(&w, &x).unwrap();
     assert_eq!(Some(value), batch_loss(&w, &x));
-    assert_close(&d, &central(&w, |w| batch_loss(w, &x).unwrap()));
+    assert_close(&d, &central_array(&w, |w| batch_loss(w, &x).unwrap()));
     // No examples: `mean_axis` is `None`.
     assert!(batch_loss_grad(&w, &Array2::zeros((0, 3))).is_none());
 }
@@ -104,7 +76,7 @@ fn shape_errors_pass_through() {
     let x = array![0.5, -1.0, 2.0, 0.25, 1.5, -0.75];
     let (value, d) = folded_grad(&x, 3).expect("6 elements fold into 3 rows");
     assert_eq!(value, folded(&x, 3).unwrap());
-    assert_close(&d, &central(&x, |x| folded(x, 3).unwrap()));
+    assert_close(&d, &central_array(&x, |x| folded(x, 3).unwrap()));
     let error = folded_grad(&x, 4).map(|(v, _)| v).unwrap_err();
     assert_eq!(error, folded(&x, 4).unwrap_err());
 }
@@ -135,7 +107,7 @@ fn errors_of_the_users_own_pass_through() {
     let x = array![0.5, 1.0, 2.0, 0.25];
     let (value, d) = checked_grad(&x).unwrap();
     assert_eq!(value, checked(&x).unwrap());
-    assert_close(&d, &central(&x, |x| checked(x).unwrap()));
+    assert_close(&d, &central_array(&x, |x| checked(x).unwrap()));
     let negative = array![0.5, -1.0, 2.0];
     assert_eq!(
         checked_grad(&negative).map(|(v, _)| v),
@@ -169,7 +141,7 @@ fn none_in_branches_stops_the_derivative() {
         for &x in &[0.5, -0.3, 2.0] {
             let (value, d) = guarded_grad(x, k).unwrap();
             assert_eq!(Some(value), guarded(x, k));
-            let want = central_scalar(|x| guarded(x, k).unwrap(), x);
+            let want = central(|x| guarded(x, k).unwrap(), x);
             assert!((d - want).abs() < 1e-6, "k = {k}, x = {x}: {d} vs {want}");
         }
     }
@@ -202,7 +174,7 @@ fn stops_inside_loops() {
     let (value, d) = walk_grad(&w, &steps).unwrap();
     assert_eq!(Some(value), walk(&w, &steps));
     for i in 0..w.len() {
-        let want = central_scalar(
+        let want = central(
             |v| {
                 let mut w2 = w;
                 w2[i] = v;
@@ -240,8 +212,8 @@ fn calls_of_fallible_functions_compose() {
     let (x, y) = (1.5, 0.75);
     let (value, (dx, dy)) = uses_safe_ln_grad(x, y).unwrap();
     assert_eq!(Some(value), uses_safe_ln(x, y));
-    let want_x = central_scalar(|x| uses_safe_ln(x, y).unwrap(), x);
-    let want_y = central_scalar(|y| uses_safe_ln(x, y).unwrap(), y);
+    let want_x = central(|x| uses_safe_ln(x, y).unwrap(), x);
+    let want_y = central(|y| uses_safe_ln(x, y).unwrap(), y);
     assert!((dx - want_x).abs() < 1e-6, "{dx} vs {want_x}");
     assert!((dy - want_y).abs() < 1e-6, "{dy} vs {want_y}");
     assert_eq!(uses_safe_ln_grad(-1.0, 0.5), None);
@@ -277,7 +249,7 @@ fn fallible_methods_compose() {
     let x = array![[1.0, 2.0], [0.5, -0.5], [0.0, 1.0]];
     let (value, d) = layer.loss_grad(&x).unwrap();
     assert_eq!(Some(value), layer.loss(&x));
-    let want = central(&layer.w, |w| Layer { w: w.clone() }.loss(&x).unwrap());
+    let want = central_array(&layer.w, |w| Layer { w: w.clone() }.loss(&x).unwrap());
     assert_close(&d.w, &want);
     // The vector-valued method's pullback, in an `Option` too.
     let (m, pullback) = layer.forward_vjp(&x).unwrap();
@@ -331,7 +303,7 @@ fn some_from_inside_a_loop() {
     let (x, limit) = (0.7, 5.0);
     let (value, (dx, dlimit)) = first_above_grad(x, limit).unwrap();
     assert_eq!(Some(value), first_above(x, limit));
-    let want = central_scalar(|x| first_above(x, limit).unwrap(), x);
+    let want = central(|x| first_above(x, limit).unwrap(), x);
     assert!((dx - want).abs() < 1e-6 * want.abs(), "{dx} vs {want}");
     assert_eq!(dlimit, 0.0);
     assert_eq!(first_above_grad(-1.0, 5.0), None);
@@ -357,7 +329,7 @@ fn tuple_values_and_converted_errors() {
     assert_close(&d, &array![0.6, 0.8]);
     let (_, pullback) = polar_vjp(&v).unwrap();
     let d = pullback((0.0, 1.0));
-    assert_close(&d, &central(&v, |v| polar(v).unwrap().1));
+    assert_close(&d, &central_array(&v, |v| polar(v).unwrap().1));
     let error = polar_vjp(&array![1.0, 2.0, 3.0]).err().unwrap();
     assert_eq!(
         error.to_string(),
@@ -499,7 +471,7 @@ fn results_whose_types_come_from_the_signature() {
     let x = array![0.5, -1.0, 2.0, 0.25];
     let (value, d) = shaped_or_none_grad(&x, 2).unwrap();
     assert_eq!(Some(value), shaped_or_none(&x, 2));
-    assert_close(&d, &central(&x, |x| shaped_or_none(x, 2).unwrap()));
+    assert_close(&d, &central_array(&x, |x| shaped_or_none(x, 2).unwrap()));
     assert_eq!(shaped_or_none_grad(&x, 3), None);
     assert_eq!(shaped_or_none_grad(&x, 0), None);
     assert_eq!(generic_error_grad::<String>(4.0), Ok((2.0, 0.25)));
@@ -533,7 +505,7 @@ fn elements_that_may_be_missing() {
         let (value, d) = ends_grad(&w, i).unwrap();
         assert_eq!(Some(value), ends(&w, i));
         for j in 0..3 {
-            let want = central_scalar(
+            let want = central(
                 |v| {
                     let mut w2 = w;
                     w2[j] = v;

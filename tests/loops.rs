@@ -6,6 +6,9 @@
 use gradgen::ndarray::{Array1, Array2, array};
 use gradgen::prelude::*;
 
+mod common;
+use common::central;
+
 /// A dot product and a running product, written as loops.
 #[differentiable]
 fn running(w: &[f64], x: f64) -> f64 {
@@ -40,11 +43,6 @@ fn clipped_sum(x: &[f64], limit: f64) -> f64 {
         s += x[i] * x[i];
     }
     s
-}
-
-fn central(f: impl Fn(f64) -> f64, x: f64) -> f64 {
-    let h = 1e-6;
-    (f(x + h) - f(x - h)) / (2.0 * h)
 }
 
 #[test]

@@ -14,22 +14,8 @@
 use gradgen::ndarray::{Array1, Array2, array};
 use gradgen::prelude::*;
 
-fn central(f: impl Fn(f64) -> f64, x: f64) -> f64 {
-    let h = 1e-6;
-    (f(x + h) - f(x - h)) / (2.0 * h)
-}
-
-fn check(f: impl Fn(f64) -> f64, f_grad: impl Fn(f64) -> (f64, f64), points: &[f64]) {
-    for &x in points {
-        let (value, d) = f_grad(x);
-        assert_eq!(value, f(x), "value at {x}");
-        let estimate = central(&f, x);
-        assert!(
-            (d - estimate).abs() < 1e-5 * (1.0 + estimate.abs()),
-            "at {x}: {d} vs {estimate}"
-        );
-    }
-}
+mod common;
+use common::{central, check};
 
 #[differentiable]
 fn cs(x: f64) -> f64 {

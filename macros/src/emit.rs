@@ -391,8 +391,17 @@ impl<'a> Shared<'a> {
         if self.sig.fallible.is_none() {
             return TokenStream::new();
         }
-        let params: Vec<TokenStream> = self
-            .item
+        let params = self.type_args();
+        if params.is_empty() {
+            return TokenStream::new();
+        }
+        quote!(::<#(#params,)* _>)
+    }
+
+    /// The function's type and const parameters, as arguments (lifetimes
+    /// are left to inference: they may be late-bound).
+    fn type_args(&self) -> Vec<TokenStream> {
+        self.item
             .sig
             .generics
             .params
@@ -402,11 +411,7 @@ impl<'a> Shared<'a> {
                 GenericParam::Const(c) => Some(c.ident.to_token_stream()),
                 GenericParam::Lifetime(_) => None,
             })
-            .collect();
-        if params.is_empty() {
-            return TokenStream::new();
-        }
-        quote!(::<#(#params,)* _>)
+            .collect()
     }
 
     /// The gradient's type: one argument bare, several as a tuple.
@@ -537,15 +542,7 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
         slots.push(quote!(#d: ::gradgen::__private::Slot<'_, #g>));
     }
     let inputs = item.sig.inputs.iter();
-    let turbofish: Vec<TokenStream> = generics
-        .params
-        .iter()
-        .filter_map(|p| match p {
-            GenericParam::Type(t) => Some(t.ident.to_token_stream()),
-            GenericParam::Const(c) => Some(c.ident.to_token_stream()),
-            GenericParam::Lifetime(_) => None,
-        })
-        .collect();
+    let turbofish = shared.type_args();
     let link = shared.link();
     let doc = format!(
         "The composition entry point of [`{name}`]({link}): runs the forward pass and the backward pass for the adjoint `{}` of the result, adds the adjoint of every argument into its slot, and returns the value.",

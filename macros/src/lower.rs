@@ -480,11 +480,11 @@ impl Lowering<'_> {
             mac.tokens = residual.to_token_stream();
             return mac;
         }
-        let formats = mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|s| FORMAT_MACROS.contains(&s.ident.to_string().as_str()));
+        let formats = mac.path.segments.last().is_some_and(|s| {
+            let name = s.ident.to_string();
+            OBSERVING_MACROS.contains(&name.as_str())
+                || OTHER_FORMAT_MACROS.contains(&name.as_str())
+        });
         let tokens = self.resolve_tokens(mac.tokens.clone(), own);
         mac.tokens = if formats {
             tokens
@@ -2478,23 +2478,14 @@ const OBSERVING_MACROS: &[&str] = &[
     "debug_assert_ne",
 ];
 
-/// The macros whose format strings may capture names (`println!("{y}")`).
-const FORMAT_MACROS: &[&str] = &[
-    "print",
-    "println",
-    "eprint",
-    "eprintln",
+/// The macros, besides [`OBSERVING_MACROS`], whose format strings may
+/// capture names (`format!("{y}")`).
+const OTHER_FORMAT_MACROS: &[&str] = &[
     "format",
     "format_args",
     "write",
     "writeln",
     "panic",
-    "assert",
-    "assert_eq",
-    "assert_ne",
-    "debug_assert",
-    "debug_assert_eq",
-    "debug_assert_ne",
     "unreachable",
     "todo",
     "unimplemented",
