@@ -522,3 +522,31 @@ fn elements_that_may_be_missing() {
     }
     assert_eq!(ends_grad(&w, 3), None);
 }
+
+/// Guards run once, in the forward pass: `?` in one, and one that counts.
+#[differentiable(wrt(x))]
+fn guarded_once(x: f64, k: usize, calls: &std::cell::Cell<usize>) -> Option<f64> {
+    let y = match k {
+        j if j > pick(calls, 3)? => x.sin() * j as f64,
+        j => x.cos() + j as f64,
+    };
+    Some(y * x)
+}
+
+#[test]
+fn guards_run_once() {
+    for k in [0, 2] {
+        let calls = std::cell::Cell::new(0);
+        let (value, d) = guarded_once_grad(0.7, k, &calls).unwrap();
+        assert_eq!(calls.get(), 1);
+        assert_eq!(Some(value), guarded_once(0.7, k, &std::cell::Cell::new(0)));
+        let want = central(
+            |x| guarded_once(x, k, &std::cell::Cell::new(0)).unwrap(),
+            0.7,
+        );
+        assert!((d - want).abs() < 1e-6, "k = {k}: {d} vs {want}");
+    }
+    // The guard's `?` stops it.
+    let calls = std::cell::Cell::new(5);
+    assert_eq!(guarded_once_grad(0.7, 1, &calls), None);
+}

@@ -804,7 +804,10 @@ impl Body<'_> {
             let mut codes = Vec::new();
             for (k, body) in bodies.iter().enumerate() {
                 let code = self.arm_pass(branch, k);
-                kept.push(kept_for(&code, let_bound(body)));
+                // What the pattern binds is kept too: the backward pass
+                // does not match again.
+                let bound = let_bound(body).into_iter().chain(pattern_bound(branch, k));
+                kept.push(kept_for(&code, bound));
                 slots.push(self.names.fresh(&format!("arm{k}"), span));
                 codes.push(code);
             }
@@ -897,8 +900,8 @@ impl Body<'_> {
     }
 
     /// `if c { arms[0] } else { arms[1] }`, or the `match` with one arm per
-    /// pattern. A scrutinee is matched as a copy, so that the backward pass
-    /// can match it again.
+    /// pattern. A scrutinee is matched as a copy: what it is stays in the
+    /// variable, for the code after.
     fn choose(&self, branch: &crate::ir::Branch, arms: &[TokenStream]) -> TokenStream {
         let span = branch.span;
         match &branch.head {
@@ -1517,11 +1520,22 @@ impl Body<'_> {
             return TokenStream::new();
         };
         let accumulators = self.outer_adjoints(&branch.arms, &[]);
-        let arms: Vec<TokenStream> = passes
-            .slots
-            .iter()
-            .zip(&passes.kept)
-            .zip(&passes.codes)
+        let arms = passes.slots.iter().zip(&passes.kept).zip(&passes.codes);
+        if let crate::ir::Head::Match { .. } = branch.head {
+            // The arm whose slot holds values: patterns and guards are not
+            // tested again (a guard may read what changed since).
+            let arms = arms.map(|((slot, kept), code)| {
+                let kept = self.kept_bindings(kept);
+                quote!(if let ::core::option::Option::Some((#(#kept,)*)) = #slot { #code })
+            });
+            return quote! {
+                #accumulators
+                #(#arms else)* {
+                    ::core::unreachable!("the arm taken kept its values")
+                }
+            };
+        }
+        let arms: Vec<TokenStream> = arms
             .map(|((slot, kept), code)| {
                 let kept = self.kept_bindings(kept);
                 quote!({
@@ -1753,6 +1767,29 @@ struct ArmPasses {
     slots: Vec<Ident>,
     kept: Vec<Vec<Ident>>,
     codes: Vec<TokenStream>,
+}
+
+/// The names the pattern of arm `k` of a `match` binds.
+fn pattern_bound(branch: &crate::ir::Branch, k: usize) -> Vec<Ident> {
+    let crate::ir::Head::Match { patterns, .. } = &branch.head else {
+        return Vec::new();
+    };
+    // The pattern is what comes before its guard.
+    let pattern: TokenStream = patterns[k]
+        .clone()
+        .into_iter()
+        .take_while(|tt| !matches!(tt, proc_macro2::TokenTree::Ident(i) if i == "if"))
+        .collect();
+    let Ok(pat) = syn::parse::Parser::parse2(syn::Pat::parse_multi_with_leading_vert, pattern)
+    else {
+        return Vec::new();
+    };
+    let mut names = Vec::new();
+    crate::lower::pattern_names(&pat, &mut names);
+    names
+        .iter()
+        .filter_map(|n| syn::parse_str::<Ident>(n).ok())
+        .collect()
 }
 
 /// A branch's identity: its place in the IR.

@@ -1320,14 +1320,6 @@ impl Lowering<'_> {
             self.scopes = before.clone();
             self.scopes.push(HashMap::new());
             let pat = self.bind_constant_pattern(&arm.pat);
-            if let Some((_, guard)) = &arm.guard
-                && fallible::stops_early(guard)
-            {
-                self.errors.push(
-                    guard.span(),
-                    "`?` in a guard is not supported: the backward pass tests the guard again; compute the value before the `match`",
-                );
-            }
             let guard = arm.guard.as_ref().map(|(if_token, guard)| {
                 let guard = self.resolve(guard);
                 quote!(#if_token #guard)
@@ -2542,7 +2534,7 @@ impl Resolver<'_, '_> {
 }
 
 /// The names a pattern binds (not the unit variants and constants it names).
-fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
+pub(crate) fn pattern_names(pat: &Pat, out: &mut Vec<String>) {
     struct Names<'o>(&'o mut Vec<String>);
     impl<'ast> Visit<'ast> for Names<'_> {
         fn visit_pat_ident(&mut self, p: &'ast syn::PatIdent) {

@@ -36,20 +36,6 @@ fn tagged(x: f64, tag: &str) -> Result<f64, &str> {
     Ok(x.sqrt())
 }
 
-// `?` in a guard.
-fn limit(k: usize) -> Option<usize> {
-    k.checked_sub(1)
-}
-
-#[differentiable]
-fn guarded(x: f64, k: usize) -> Option<f64> {
-    let y = match k {
-        j if j > limit(k)? => x.sin(),
-        _ => x.cos(),
-    };
-    Some(y)
-}
-
 // A result alias of another name is not recognised as an `Option` or `Result`.
 type Fallible<T> = Result<T, String>;
 
