@@ -542,3 +542,29 @@ fn nested_flags_of_jumps_are_kept_apart() {
         assert!((d - want).abs() < 1e-6, "n = {n}: {d} vs {want}");
     }
 }
+
+/// A view out of a branch inside a loop, of an array the pass made: the
+/// stack keeps a copy of what the view sees (the view would borrow what the
+/// stack holds).
+#[differentiable]
+fn row_of_branch(m: &Array2<f64>, n: usize) -> f64 {
+    let mut t: f64 = 0.5;
+    for i in 0..n {
+        let local = m * 2.0;
+        let r = if i % 2 == 0 {
+            local.row(0)
+        } else {
+            local.row(1)
+        };
+        t = t + (&r * &r).sum() * t.sin();
+    }
+    t
+}
+
+#[test]
+fn views_out_of_branches_in_loops() {
+    let m = array![[0.3, -0.2], [0.5, 0.1]];
+    let (value, d) = row_of_branch_grad(&m, 3);
+    assert_eq!(value, row_of_branch(&m, 3));
+    common::assert_close(&d, &common::central_array(&m, |m| row_of_branch(m, 3)));
+}

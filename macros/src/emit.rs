@@ -1303,8 +1303,18 @@ impl Body<'_> {
                     .unwrap_or_else(|| self.value_tokens(v))
             })
             .collect();
-        let push =
-            differentiated.then(|| quote_spanned!(span=> #stack.push((#item, #(#pushed),*));));
+        // A view that comes out of a branch borrows what the stack holds
+        // too: the stack holds a copy of what it sees.
+        let owned = views_out_of_branches(self.func, &lp.body.block)
+            .into_iter()
+            .map(|v| self.var(v).clone())
+            .filter(|v| pushed.contains(v));
+        let push = differentiated.then(|| {
+            quote_spanned! {span=>
+                #(let #owned = #owned.to_owned();)*
+                #stack.push((#item, #(#pushed),*));
+            }
+        });
         // A `break` reached in this pass leaves after it.
         let exit = lp.exit.as_ref().map(|e| {
             let e = self.value_tokens(e);
@@ -1767,6 +1777,31 @@ struct ArmPasses {
     slots: Vec<Ident>,
     kept: Vec<Vec<Ident>>,
     codes: Vec<TokenStream>,
+}
+
+/// The outputs of the branches of `block` that are views an arm made
+/// (`let r = if c { m.row(0) } else { m.row(1) };`).
+fn views_out_of_branches(func: &Func, block: &crate::ir::Block) -> Vec<VarId> {
+    let mut views = Vec::new();
+    for stmt in &block.stmts {
+        let crate::ir::Stmt::Branch(branch) = stmt else {
+            continue;
+        };
+        for (j, out) in branch.outs.iter().enumerate() {
+            let made_by_view = branch.arms.iter().any(|region| {
+                let Some(Value::Var(v)) = region.results.get(j) else {
+                    return false;
+                };
+                region.block.stmts.iter().any(|s| {
+                    matches!(s, crate::ir::Stmt::Step(step) if step.out == *v && is_view(&step.op))
+                })
+            });
+            if made_by_view && func.vars[out.0].varied {
+                views.push(*out);
+            }
+        }
+    }
+    views
 }
 
 /// The names the pattern of arm `k` of a `match` binds.
