@@ -568,3 +568,27 @@ fn views_out_of_branches_in_loops() {
     assert_eq!(value, row_of_branch(&m, 3));
     common::assert_close(&d, &common::central_array(&m, |m| row_of_branch(m, 3)));
 }
+
+/// The same inside an arm, which hands out what its backward pass reads.
+#[differentiable]
+fn row_of_nested_branch(m: &Array2<f64>, a: bool, b: bool) -> f64 {
+    let t = if a {
+        let local = m * 2.0;
+        let r = if b { local.row(0) } else { local.row(1) };
+        (&r * &r).sum()
+    } else {
+        m.sum()
+    };
+    t * t.sin()
+}
+
+#[test]
+fn views_out_of_branches_in_arms() {
+    let m = array![[0.3, -0.2], [0.5, 0.1]];
+    for (a, b) in [(true, true), (true, false), (false, true)] {
+        let (value, d) = row_of_nested_branch_grad(&m, a, b);
+        assert_eq!(value, row_of_nested_branch(&m, a, b));
+        let want = common::central_array(&m, |m| row_of_nested_branch(m, a, b));
+        common::assert_close(&d, &want);
+    }
+}

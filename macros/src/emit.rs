@@ -843,7 +843,15 @@ impl Body<'_> {
                 [one] => quote!(#one),
                 many => quote!((#(#many),*)),
             };
-            arms.push(quote!({ #body #value }));
+            // As in a loop's pass: a view out of a branch inside the arm
+            // is handed out as a copy of what it sees.
+            let results: Vec<&Value> = region.results.iter().collect();
+            let owned = views_out_of_branches(self.func, &region.block)
+                .into_iter()
+                .filter(|v| !results.iter().any(|r| matches!(r, Value::Var(x) if x == v)))
+                .map(|v| self.var(v).clone())
+                .filter(|v| kept.get(k).is_some_and(|kept| kept.contains(v)));
+            arms.push(quote!({ #body #(let #owned = #owned.to_owned();)* #value }));
         }
         let outs: Vec<&Ident> = branch
             .outs
