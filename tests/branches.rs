@@ -251,3 +251,28 @@ fn if_let_on_constants() {
         );
     }
 }
+
+/// Arms that give tuples, merged element by element.
+#[differentiable]
+fn swapped(x: f64, y: f64, flip: bool) -> f64 {
+    let (a, b) = if flip { (y, x * x) } else { (x, y.sin()) };
+    let mut pair = (a, 0.5);
+    if a > 0.0 {
+        pair = (pair.0 * b, pair.1 + a);
+    }
+    pair.0 + pair.1 * b
+}
+
+#[test]
+fn arms_give_tuples() {
+    for flip in [false, true] {
+        for (x, y) in [(0.7, -0.4), (-0.3, 1.1)] {
+            let (value, (dx, dy)) = swapped_grad(x, y, flip);
+            assert_eq!(value, swapped(x, y, flip));
+            let want_x = central(|x| swapped(x, y, flip), x);
+            let want_y = central(|y| swapped(x, y, flip), y);
+            assert!((dx - want_x).abs() < 1e-6, "{dx} vs {want_x}");
+            assert!((dy - want_y).abs() < 1e-6, "{dy} vs {want_y}");
+        }
+    }
+}

@@ -129,3 +129,60 @@ fn while_loops_carry_values_too() {
         assert!((d - 0.5 / a.sqrt()).abs() < 1e-9, "{a}: {d}");
     }
 }
+
+/// A tuple carried through a loop, element by element.
+#[differentiable]
+fn tuple_accumulator(x: f64, n: usize) -> f64 {
+    let mut acc = (0.0, 1.0);
+    for k in 0..n {
+        acc = (acc.0 + x * k as f64, acc.1 * x.sin());
+        if acc.1 < -10.0 {
+            break;
+        }
+    }
+    let (sum, product) = acc;
+    sum * product
+}
+
+/// A tuple returned from inside a loop.
+#[differentiable]
+fn pair_from_loop(x: f64, n: usize) -> (f64, f64) {
+    let mut y = x;
+    for k in 0..n {
+        y = y * 1.5 + 0.1;
+        if k == 2 {
+            return (y * 2.0, y.sin());
+        }
+    }
+    (y, y * y)
+}
+
+#[test]
+fn tuples_through_loops() {
+    for n in [0, 1, 4] {
+        for x in [0.3, -1.2] {
+            let (value, d) = tuple_accumulator_grad(x, n);
+            assert_eq!(value, tuple_accumulator(x, n));
+            let want = central(|x| tuple_accumulator(x, n), x);
+            assert!(
+                (d - want).abs() < 1e-6 * (1.0 + want.abs()),
+                "n = {n}: {d} vs {want}"
+            );
+            let (pair, pullback) = pair_from_loop_vjp(x, n);
+            assert_eq!(pair, pair_from_loop(x, n));
+            let d0 = pullback((1.0, 0.0));
+            let want0 = central(|x| pair_from_loop(x, n).0, x);
+            assert!(
+                (d0 - want0).abs() < 1e-6 * (1.0 + want0.abs()),
+                "n = {n}: {d0} vs {want0}"
+            );
+            let (_, pullback) = pair_from_loop_vjp(x, n);
+            let d1 = pullback((0.0, 1.0));
+            let want1 = central(|x| pair_from_loop(x, n).1, x);
+            assert!(
+                (d1 - want1).abs() < 1e-6 * (1.0 + want1.abs()),
+                "n = {n}: {d1} vs {want1}"
+            );
+        }
+    }
+}

@@ -100,7 +100,8 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   it);
 /// - `for` over constants (`for k in 0..w.len()`) or over the elements of an
 ///   argument (`for layer in &p.layers`), `while cond` and `loop`, with
-///   values carried from one iteration to the next: the forward pass keeps
+///   values carried from one iteration to the next (scalars, arrays, tuples
+///   of them, element by element): the forward pass keeps
 ///   on a stack what each iteration's backward pass reads, the backward pass
 ///   pops it, last iteration first;
 /// - `?`, `None` and `Err(..)` in a function that returns an `Option` or a

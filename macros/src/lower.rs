@@ -1390,39 +1390,61 @@ impl Lowering<'_> {
         let mut out_vars = Vec::new();
         let mut value = unit();
         for (k, (name, values)) in outs.into_iter().enumerate() {
-            let values: Option<Vec<Operand>> = values
-                .into_iter()
-                .map(|b| match b {
-                    Binding::Value(o) => Some(o),
-                    Binding::Tuple(_) => None,
-                })
-                .collect();
-            let Some(values) = values else {
-                return self.reject(span, "a branch whose arms give tuples is not supported yet: give each element its own variable");
-            };
-            let is_unit =
-                |o: &Operand| matches!(&o.value, Value::Const(c) if c.to_string() == "()");
+            let is_unit = |b: &Binding| matches!(b, Binding::Value(Operand { value: Value::Const(c), .. }) if c.to_string() == "()");
             if k == 0 && values.iter().all(is_unit) {
                 continue;
             }
-            let varied = values.iter().any(|o| self.value_varied(&o.value));
-            let var_name = match (name, want) {
-                (Some(n), _) => self.names.user(&Ident::new(n, span)),
-                (None, Some(w)) => self.names.user(w),
-                (None, None) => self.names.temp(span),
-            };
-            let out = self.new_var(var_name, varied);
-            match name {
-                Some(n) => self.rebind(
-                    &Ident::new(n, span),
-                    Binding::Value(Value::Var(out).operand()),
+            // A tuple merges element by element; an arm that keeps a tuple
+            // in one variable gives its elements (`acc.0`, `acc.1`).
+            let shape = values
+                .iter()
+                .find(|b| matches!(b, Binding::Tuple(_)))
+                .cloned()
+                .unwrap_or_else(|| Binding::Value(Value::Const(quote!(())).operand()));
+            let mut leaves_per_arm = Vec::new();
+            for b in &values {
+                let b = match b {
+                    Binding::Value(_) if matches!(shape, Binding::Tuple(_)) && !is_unit(b) => {
+                        projections(&self.binding_tokens(b), &shape)
+                    }
+                    other => other.clone(),
+                };
+                if !same_shape(&b, &shape) {
+                    return self.reject(span, "the arms of this branch give tuples of different shapes, or a tuple and a value: give each element its own variable");
+                }
+                let mut leaves = Vec::new();
+                flatten(&b, &mut leaves);
+                leaves_per_arm.push(leaves);
+            }
+            let ident = name.map(|n| Ident::new(n, span));
+            let mut out_leaves = Vec::new();
+            for j in 0..leaves_per_arm.first().map_or(0, Vec::len) {
+                let varied = leaves_per_arm.iter().any(|l| self.value_varied(&l[j]));
+                let var_name = match (&ident, want) {
+                    (Some(n), _) => self.names.user(n),
+                    (None, Some(w)) => self.names.user(w),
+                    (None, None) => self.names.temp(span),
+                };
+                let out = self.new_var(var_name, varied);
+                for (arm_results, leaves) in results.iter_mut().zip(&leaves_per_arm) {
+                    arm_results.push(leaves[j].clone());
+                }
+                out_vars.push(out);
+                out_leaves.push(Value::Var(out));
+            }
+            let merged = match &shape {
+                Binding::Tuple(_) => rebuild(&shape, &mut out_leaves.into_iter()),
+                Binding::Value(_) => Binding::Value(
+                    out_leaves
+                        .pop()
+                        .unwrap_or_else(|| Value::Const(quote!(())))
+                        .operand(),
                 ),
-                None => value = Binding::Value(Value::Var(out).operand()),
+            };
+            match ident {
+                Some(n) => self.rebind(&n, merged),
+                None => value = merged,
             }
-            for (arm_results, o) in results.iter_mut().zip(values) {
-                arm_results.push(o.value);
-            }
-            out_vars.push(out);
         }
         let arms = arms
             .into_iter()
@@ -1502,15 +1524,17 @@ impl Lowering<'_> {
         // What the body assigns that lives outside it.
         let mut assigned = Vec::new();
         collect_assigned(body, &mut assigned);
-        let carried: Vec<(String, Binding)> = assigned
+        let mut carried: Vec<(String, Binding)> = assigned
             .into_iter()
             .filter_map(|name| self.lookup(&name).cloned().map(|b| (name, b)))
             .collect();
         // A carried value varies if it starts varied or the body makes it
-        // vary: lower the body again until no more values vary.
-        let mut varied: Vec<bool> = carried
+        // vary: lower the body again until no more values vary. A value
+        // the body makes a tuple of (`acc = (acc.0 + x, acc.1)`) is carried
+        // element by element: lowered again with its elements apart.
+        let mut varied: Vec<bool> = carried_leaves(&carried)
             .iter()
-            .map(|(_, b)| self.binding_varied(b))
+            .map(|v| self.value_varied(v))
             .collect();
         loop {
             let saved = (
@@ -1520,8 +1544,24 @@ impl Lowering<'_> {
                 self.scopes.clone(),
             );
             let lowered = self.carry_pass(&head, body, span, &carried, &varied);
-            let Ok(lp) = lowered else {
-                return poison();
+            let restore = |this: &mut Self| {
+                (*this.names, *this.errors, this.scopes) =
+                    (saved.0.clone(), saved.1.clone(), saved.3.clone());
+                this.vars.truncate(saved.2);
+            };
+            let lp = match lowered {
+                Ok(lp) => lp,
+                Err(Some((k, end))) => {
+                    restore(self);
+                    let tokens = self.binding_tokens(&carried[k].1);
+                    carried[k].1 = projections(&tokens, &end);
+                    varied = carried_leaves(&carried)
+                        .iter()
+                        .map(|v| self.value_varied(v))
+                        .collect();
+                    continue;
+                }
+                Err(None) => return poison(),
             };
             let now: Vec<bool> = lp
                 .body
@@ -1534,12 +1574,13 @@ impl Lowering<'_> {
                 return unit();
             }
             varied.iter_mut().zip(&now).for_each(|(v, n)| *v |= n);
-            (*self.names, *self.errors, self.scopes) = (saved.0, saved.1, saved.3);
-            self.vars.truncate(saved.2);
+            restore(self);
         }
     }
 
-    /// One lowering of a loop, with the carried values in `varied` varying.
+    /// One lowering of a loop, with the carried values (their elements, for
+    /// tuples) in `varied` varying. Fails with the carried value that the
+    /// body makes a tuple of, and that tuple, where it is not one yet.
     fn carry_pass(
         &mut self,
         head: &LoopHead<'_>,
@@ -1547,7 +1588,7 @@ impl Lowering<'_> {
         span: Span,
         carried: &[(String, Binding)],
         varied: &[bool],
-    ) -> Result<crate::ir::Loop, ()> {
+    ) -> Result<crate::ir::Loop, Option<(usize, Binding)>> {
         let before = self.scopes.clone();
         self.scopes.push(HashMap::new());
         let pat = match head {
@@ -1559,20 +1600,21 @@ impl Lowering<'_> {
         self.bind(&flag, Binding::Value(Value::Const(quote!(false)).operand()));
         let mut phis = Vec::new();
         let mut inits = Vec::new();
-        for ((name, binding), varied) in carried.iter().zip(varied) {
-            let Binding::Value(init) = binding else {
-                self.scopes = before;
-                self.reject(span, format!("`{name}` is a tuple carried through a loop, which is not supported yet: give each element its own variable"));
-                return Err(());
-            };
-            let phi_name = self.names.user(&Ident::new(name, span));
-            let phi = self.new_var(phi_name, *varied);
-            self.bind(
-                &Ident::new(name, span),
-                Binding::Value(Value::Var(phi).operand()),
-            );
-            phis.push(phi);
-            inits.push(init.value.clone());
+        let mut varied = varied.iter();
+        for (name, binding) in carried {
+            let ident = Ident::new(name, span);
+            let mut leaves = Vec::new();
+            flatten(binding, &mut leaves);
+            let mut phi_leaves = Vec::new();
+            for init in leaves {
+                let phi_name = self.names.user(&ident);
+                let phi = self.new_var(phi_name, varied.next().copied().unwrap_or(false));
+                phis.push(phi);
+                inits.push(init);
+                phi_leaves.push(Value::Var(phi));
+            }
+            let shaped = rebuild(binding, &mut phi_leaves.into_iter());
+            self.bind(&ident, shaped);
         }
         // A `while` condition reads the carried values of the pass.
         let head = match head {
@@ -1586,15 +1628,18 @@ impl Lowering<'_> {
         let (block, _, end) = self.region(|this| this.block(body));
         self.scopes = before;
         let mut results = Vec::new();
-        for (name, _) in carried {
+        for (k, (name, binding)) in carried.iter().enumerate() {
             match end.iter().rev().find_map(|s| s.get(name)) {
-                Some(Binding::Value(o)) => results.push(o.value.clone()),
+                Some(last) if same_shape(binding, last) => flatten(last, &mut results),
+                Some(last @ Binding::Tuple(_)) if matches!(binding, Binding::Value(_)) => {
+                    return Err(Some((k, last.clone())));
+                }
                 _ => {
                     self.reject(
                         span,
-                        format!("`{name}` changes shape in the loop, which is not supported"),
+                        format!("`{name}` changes shape in the loop, which is not supported: keep each element of a tuple in a variable of its own"),
                     );
-                    return Err(());
+                    return Err(None);
                 }
             }
         }
@@ -1607,15 +1652,21 @@ impl Lowering<'_> {
             _ => None,
         };
         let mut outs = Vec::new();
-        for ((name, _), phi) in carried.iter().zip(&phis) {
-            let varied = self.vars[phi.0].varied;
-            let out_name = self.names.user(&Ident::new(name, span));
-            let out = self.new_var(out_name, varied);
-            self.rebind(
-                &Ident::new(name, span),
-                Binding::Value(Value::Var(out).operand()),
-            );
-            outs.push(out);
+        let mut phi_vars = phis.iter();
+        for (name, binding) in carried {
+            let ident = Ident::new(name, span);
+            let mut leaves = Vec::new();
+            flatten(binding, &mut leaves);
+            let mut out_leaves = Vec::new();
+            for _ in leaves {
+                let varied = phi_vars.next().is_some_and(|phi| self.vars[phi.0].varied);
+                let out_name = self.names.user(&ident);
+                let out = self.new_var(out_name, varied);
+                outs.push(out);
+                out_leaves.push(Value::Var(out));
+            }
+            let shaped = rebuild(binding, &mut out_leaves.into_iter());
+            self.rebind(&ident, shaped);
         }
         Ok(crate::ir::Loop {
             head,
@@ -2253,6 +2304,62 @@ impl Lowering<'_> {
             }
             _ => operand,
         }
+    }
+}
+
+/// The values of the elements of carried bindings, in order.
+fn carried_leaves(carried: &[(String, Binding)]) -> Vec<Value> {
+    let mut leaves = Vec::new();
+    for (_, binding) in carried {
+        flatten(binding, &mut leaves);
+    }
+    leaves
+}
+
+/// The values of a binding, a tuple's element by element.
+fn flatten(binding: &Binding, out: &mut Vec<Value>) {
+    match binding {
+        Binding::Value(o) => out.push(o.value.clone()),
+        Binding::Tuple(items) => items.iter().for_each(|b| flatten(b, out)),
+    }
+}
+
+/// A binding of the shape of `shape`, with the values `leaves`.
+fn rebuild(shape: &Binding, leaves: &mut impl Iterator<Item = Value>) -> Binding {
+    match shape {
+        Binding::Value(o) => Binding::Value(Operand {
+            value: leaves.next().unwrap_or(Value::Const(quote!(()))),
+            borrowed: o.borrowed,
+        }),
+        Binding::Tuple(items) => Binding::Tuple(items.iter().map(|b| rebuild(b, leaves)).collect()),
+    }
+}
+
+fn same_shape(a: &Binding, b: &Binding) -> bool {
+    match (a, b) {
+        (Binding::Value(_), Binding::Value(_)) => true,
+        (Binding::Tuple(x), Binding::Tuple(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| same_shape(a, b))
+        }
+        _ => false,
+    }
+}
+
+/// A tuple value (`tokens`, a constant) taken apart in the shape of
+/// `shape`: `acc.0`, `acc.1`, ..
+fn projections(tokens: &TokenStream, shape: &Binding) -> Binding {
+    match shape {
+        Binding::Value(_) => Binding::Value(Value::Const(tokens.clone()).operand()),
+        Binding::Tuple(items) => Binding::Tuple(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, b)| {
+                    let i = syn::Index::from(i);
+                    projections(&quote!(#tokens.#i), b)
+                })
+                .collect(),
+        ),
     }
 }
 
