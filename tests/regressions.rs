@@ -8,14 +8,17 @@
 #![allow(
     clippy::needless_range_loop,
     clippy::assign_op_pattern,
-    clippy::needless_return
+    clippy::needless_return,
+    clippy::let_and_return,
+    clippy::get_first,
+    clippy::useless_vec
 )]
 
 use gradgen::ndarray::{Array1, Array2, array};
 use gradgen::prelude::*;
 
 mod common;
-use common::{central, check};
+use common::{assert_close, central, central_array, check};
 
 #[differentiable]
 fn cs(x: f64) -> f64 {
@@ -591,4 +594,371 @@ fn views_out_of_branches_in_arms() {
         let want = common::central_array(&m, |m| row_of_nested_branch(m, a, b));
         common::assert_close(&d, &want);
     }
+}
+
+// ----- found by a review of tuples, arrays, get, prints and match slots -----
+
+// From review: tuple7.
+#[differentiable(wrt(x))]
+fn t7(x: f64, ks: &[u8]) -> Option<(f64, f64)> {
+    let mut acc = (x, 0.0);
+    for i in 0..ks.len() {
+        let k = ks[i];
+        acc = match k {
+            0 => return None,
+            1 => (acc.0 * x, acc.1),
+            n if n > 5 => {
+                let t = (acc.1, acc.0);
+                t
+            }
+            n => (acc.0 + n as f64, acc.1 + acc.0.sin()),
+        };
+    }
+    Some(acc)
+}
+#[test]
+fn t_t7() {
+    let ks = [1, 3, 7, 1, 2];
+    let (v, pb) = t7_vjp(0.6, &ks).unwrap();
+    assert_eq!(Some(v), t7(0.6, &ks));
+    let d0 = pb((1.0, 0.0));
+    let d1 = t7_vjp(0.6, &ks).unwrap().1((0.0, 1.0));
+    let w0 = central(|x| t7(x, &ks).unwrap().0, 0.6);
+    let w1 = central(|x| t7(x, &ks).unwrap().1, 0.6);
+    assert!(
+        (d0 - w0).abs() < 1e-6 && (d1 - w1).abs() < 1e-6,
+        "{d0} {w0} {d1} {w1}"
+    );
+    assert!(t7_vjp(0.6, &[1, 0]).is_none());
+}
+
+// From review: tuple8.
+#[differentiable]
+fn t13(p: (f64, f64), x: f64, c: bool) -> f64 {
+    let t = if c { p } else { (x, x * x) };
+    t.0 * t.1
+}
+#[test]
+fn t_t13() {
+    let (v, (dp, dx)) = t13_grad((0.5, 2.0), 0.3, true);
+    assert_eq!(v, 1.0);
+    assert_eq!(dx, 0.0);
+    assert_eq!(dp, (2.0, 0.5), "dp = {dp:?}");
+}
+
+// From review: match4.
+enum Layer {
+    Dense(Array1<f64>),
+    Id,
+}
+#[differentiable(wrt(x))]
+fn m4(x: &Array1<f64>, l: &Layer) -> f64 {
+    match l {
+        Layer::Dense(w) => (x * w).sum(),
+        Layer::Id => x.sum(),
+    }
+}
+#[differentiable(wrt(x))]
+fn m12(x: f64, o: Option<Array1<f64>>) -> f64 {
+    match o {
+        Some(v) => (v * x).sum(),
+        None => x,
+    }
+}
+#[test]
+fn t_m4() {
+    let x = array![1.0, 2.0];
+    let (v, d) = m4_grad(&x, &Layer::Dense(array![3.0, 4.0]));
+    assert_eq!(v, 11.0);
+    assert_eq!(d, array![3.0, 4.0]);
+    assert_eq!(m4_grad(&x, &Layer::Id), (3.0, array![1.0, 1.0]));
+    let (v, d) = m12_grad(2.0, Some(array![3.0, 4.0]));
+    assert_eq!((v, d), (14.0, 7.0));
+}
+
+// From review: match7.
+#[differentiable(wrt(x))]
+fn m21(x: &Array1<f64>, o: Option<Array1<f64>>) -> f64 {
+    match o {
+        Some(ref w) => (x * w).sum(),
+        None => x.sum(),
+    }
+}
+#[test]
+fn t_m21() {
+    let x = array![1.0, 2.0];
+    let (v, d) = m21_grad(&x, Some(array![3.0, 4.0]));
+    assert_eq!(v, 11.0);
+    assert_eq!(d, array![3.0, 4.0]);
+}
+
+// From review: view4.
+#[differentiable(wrt(m))]
+fn w6(m: &Array2<f64>, x: &Array1<f64>, c: &[bool], s: f64) -> f64 {
+    let mut acc = 0.0;
+    for i in 0..c.len() {
+        let m2 = m * (acc + s);
+        let r = if c[i] {
+            if acc > 1.0 { m2.row(0) } else { m2.column(0) }
+        } else {
+            if acc > 2.0 { m2.row(1) } else { m2.column(1) }
+        };
+        acc = acc + (&r * x).sum();
+    }
+    acc
+}
+#[test]
+fn t_w6() {
+    let m = array![[1.0, 2.0], [3.0, -4.0]];
+    let x = array![0.3, 0.5];
+    let c = [true, false, true];
+    let (v, d) = w6_grad(&m, &x, &c, 0.5);
+    assert_eq!(v, w6(&m, &x, &c, 0.5));
+    assert_close(&d, &central_array(&m, |m| w6(m, &x, &c, 0.5)));
+}
+
+// From review: vec1.
+#[differentiable]
+fn v3(x: f64, y: f64) -> f64 {
+    let m = vec![vec![x, y], vec![y * x, x.sin()]];
+    m[0][1] * m[1][0] + m[1][1]
+}
+#[test]
+fn t_v3() {
+    let (v, (dx, dy)) = v3_grad(0.5, 1.5);
+    assert_eq!(v, v3(0.5, 1.5));
+    assert!((dx - central(|x| v3(x, 1.5), 0.5)).abs() < 1e-6);
+    assert!((dy - central(|y| v3(0.5, y), 1.5)).abs() < 1e-6);
+}
+#[differentiable]
+fn v5(x: f64, n: usize) -> f64 {
+    let mut v = vec![x, 0.5];
+    for _ in 0..n {
+        v = vec![v[0] * v[1] + x, v[1] + v[0]];
+    }
+    v[0] + v[1]
+}
+#[test]
+fn t_v5() {
+    for n in [0, 1, 3] {
+        let (v, d) = v5_grad(0.7, n);
+        assert_eq!(v, v5(0.7, n));
+        let want = central(|x| v5(x, n), 0.7);
+        assert!((d - want).abs() < 1e-6, "{n}: {d} {want}");
+    }
+}
+#[differentiable]
+fn v7(x: f64, y: f64, c: bool) -> f64 {
+    let v = if c { vec![x, y * y] } else { vec![y, x] };
+    let a = if c { [x, y] } else { [y * x, 1.0] };
+    v[0] * v[1] + a[0] * a[1]
+}
+#[test]
+fn t_v7() {
+    for c in [true, false] {
+        let (v, (dx, dy)) = v7_grad(0.5, 1.5, c);
+        assert_eq!(v, v7(0.5, 1.5, c));
+        assert!((dx - central(|x| v7(x, 1.5, c), 0.5)).abs() < 1e-6);
+        assert!((dy - central(|y| v7(0.5, y, c), 1.5)).abs() < 1e-6);
+    }
+}
+#[differentiable]
+fn v12(x: f64, y: f64) -> f64 {
+    let v = [x, y];
+    let mut w = v;
+    w[0] = w[0] * 3.0;
+    v[0] * w[0] + w[1]
+}
+#[test]
+fn t_v12() {
+    let (v, (dx, dy)) = v12_grad(0.5, 1.5);
+    assert_eq!(v, v12(0.5, 1.5));
+    assert!((dx - 3.0).abs() < 1e-12, "{dx}");
+    assert!((dy - 1.0).abs() < 1e-12, "{dy}");
+}
+
+// From review: vec2.
+#[differentiable]
+fn v13(x: &Array1<f64>, y: &Array1<f64>) -> f64 {
+    let rows = [x, y];
+    (rows[0] * rows[1]).sum()
+}
+#[test]
+fn t_v13() {
+    let (v, (dx, dy)) = v13_grad(&array![1.0, 2.0], &array![3.0, 4.0]);
+    assert_eq!(v, 11.0);
+    assert_eq!(dx, array![3.0, 4.0]);
+    assert_eq!(dy, array![1.0, 2.0]);
+}
+
+// From review: vec3.
+#[differentiable]
+fn v2(m: &Array2<f64>) -> f64 {
+    let rows = [m.row(0), m.row(1)];
+    (&rows[0] * &rows[1]).sum()
+}
+#[test]
+fn t_v2() {
+    let (v, d) = v2_grad(&array![[1.0, 2.0], [3.0, 4.0]]);
+    assert_eq!(v, 11.0);
+    assert_eq!(d, array![[3.0, 4.0], [1.0, 2.0]]);
+}
+
+// From review: vec7.
+#[differentiable]
+fn v17(x: f64, y: f64, c: bool) -> f64 {
+    let a = [x, y];
+    let b = if c { a } else { [y, x * x] };
+    a[0] * b[1]
+}
+#[test]
+fn t_v17() {
+    assert_eq!(v17_grad(2.0, 3.0, true), (6.0, (3.0, 2.0)));
+    assert_eq!(v17_grad(2.0, 3.0, false), (8.0, (12.0, 0.0)));
+}
+
+// From review: print2.
+#[differentiable(wrt(w))]
+fn p2(w: &[f64]) -> f64 {
+    let a = w[0];
+    println!("{a}");
+    a * 2.0
+}
+#[test]
+fn t_p2() {
+    let (v, d) = p2_grad(&[1.0, 2.0]);
+    assert_eq!(v, 2.0);
+    assert_eq!(d[0], 2.0);
+}
+#[differentiable]
+fn p2b(x: f64) -> f64 {
+    let mut y = x;
+    y = y * 2.0;
+    println!("{v}", v = y);
+    y
+}
+#[test]
+fn t_p2b() {
+    check(p2b, p2b_grad, &[0.5]);
+}
+
+// From review: print3.
+#[differentiable]
+fn p3(x: f64) -> f64 {
+    let t = (x, x * 2.0);
+    println!("{t:?}");
+    t.0 * t.1
+}
+#[test]
+fn t_p3() {
+    check(p3, p3_grad, &[0.5]);
+}
+
+// From review: get2.
+fn bump(c: &std::cell::Cell<usize>) -> usize {
+    let v = c.get();
+    c.set(v + 1);
+    v
+}
+#[differentiable(wrt(w))]
+fn g6(w: &[f64], c: &std::cell::Cell<usize>) -> Option<f64> {
+    let a = *w.get(bump(c))?;
+    Some(a * a)
+}
+#[test]
+fn t_g6() {
+    let c = std::cell::Cell::new(0);
+    let (v, d) = g6_grad(&[3.0, 5.0], &c).unwrap();
+    assert_eq!(c.get(), 1, "index evaluated {} times", c.get());
+    assert_eq!(v, 9.0);
+    assert_eq!(d, vec![6.0, 0.0]);
+}
+
+// From review: get3.
+#[differentiable(wrt(a))]
+fn g9(a: &Array2<f64>) -> Option<f64> {
+    let x = *a.first()?;
+    let y = *a.last()?;
+    Some(x * y)
+}
+#[test]
+fn t_g9() {
+    let a = array![[1.0, 2.0], [3.0, 4.0]];
+    let (v, d) = g9_grad(&a).unwrap();
+    assert_eq!(v, 4.0);
+    assert_eq!(d, array![[4.0, 0.0], [0.0, 1.0]]);
+}
+
+// From review: get5.
+#[derive(Parameters, Clone, Debug, PartialEq)]
+struct P {
+    w: Array1<f64>,
+    v: Vec<f64>,
+}
+impl P {
+    #[differentiable(wrt(self))]
+    fn pick(&self, i: usize, x: f64) -> Option<f64> {
+        let a = *self.w.get(i)?;
+        let b = self.v.last().copied()?;
+        Some(a * b * x)
+    }
+}
+#[test]
+fn t_g5() {
+    let p = P {
+        w: array![1.0, 2.0],
+        v: vec![3.0, 4.0],
+    };
+    let (val, d) = p.pick_grad(1, 2.0).unwrap();
+    assert_eq!(val, 16.0);
+    assert_eq!(d.w, array![0.0, 8.0]);
+    assert_eq!(d.v, vec![0.0, 4.0]);
+}
+#[differentiable]
+fn g8<T: Real>(x: T, y: T) -> Option<T> {
+    let v = vec![x * y, x];
+    let a = [y, x * x];
+    Some(*v.get(0)? * a.last().copied()? + *a.first()?)
+}
+#[test]
+fn t_g8() {
+    let (val, (dx, dy)) = g8_grad(2.0f32, 3.0f32).unwrap();
+    assert_eq!(val, 6.0 * 4.0 + 3.0);
+    assert_eq!((dx, dy), (3.0 * 4.0 + 6.0 * 4.0, 2.0 * 4.0 + 1.0));
+    let (val, (dx, dy)) = g8_grad(2.0f64, 3.0f64).unwrap();
+    assert_eq!(val, 27.0);
+    assert_eq!((dx, dy), (36.0, 9.0));
+}
+
+// From review: get6.
+#[differentiable(wrt(v))]
+fn g11a(v: &Vec<Array1<f64>>, x: f64) -> Option<f64> {
+    let r = v.get(1)?;
+    Some((r * x).sum())
+}
+#[test]
+fn t_g11a() {
+    let v = vec![array![1.0, 2.0], array![3.0, 4.0]];
+    let (val, d) = g11a_grad(&v, 2.0).unwrap();
+    assert_eq!(val, 14.0);
+    assert_eq!(d[1], array![2.0, 2.0]);
+}
+
+// From review: panic_arm.
+#[differentiable]
+fn p(x: f64, k: u8) -> f64 {
+    let t = match k {
+        0 => panic!("no"),
+        1 => (x, 2.0),
+        _ => (x * x, x),
+    };
+    t.0 * t.1
+}
+#[test]
+fn t() {
+    assert_eq!(p_grad(3.0, 1), (6.0, 2.0));
+    assert_eq!(p_grad(3.0, 2), (27.0, 27.0));
+    let r = std::panic::catch_unwind(|| p_grad(3.0, 0));
+    let msg = r.unwrap_err();
+    assert_eq!(msg.downcast_ref::<&str>(), Some(&"no"));
 }

@@ -116,7 +116,12 @@ fn step(func: &Func, step: &crate::ir::Step, a: &mut Analysis) {
         // An element's adjoint lands in a container's adjoint, which starts
         // as zeros shaped like the container.
         Op::Index { base, .. } => keep(&base.value),
-        Op::Const(_) | Op::Neg(_) | Op::Binary(..) | Op::SetIndex { .. } | Op::Push { .. } => {}
+        Op::Const(_)
+        | Op::Neg(_)
+        | Op::Binary(..)
+        | Op::SetIndex { .. }
+        | Op::Push { .. }
+        | Op::Array(_) => {}
     }
 }
 

@@ -194,6 +194,14 @@ fn forward_lines(func: &Func, block: &Block, pad: &str, forward: &mut Vec<String
             Op::Push { base, value } => {
                 format!("{} with {} pushed", text(func, base), text(func, value))
             }
+            Op::Array(parts) => format!(
+                "[{}]",
+                parts
+                    .iter()
+                    .map(|a| text(func, a))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
             Op::Binary(op, a, b) => format!("{} {} {}", text(func, a), op_char(*op), text(func, b)),
             Op::Call { path, args, .. } => format!(
                 "{}({})",
@@ -410,6 +418,11 @@ fn reverse_lines(
                     seen,
                     out,
                 );
+            }
+            Op::Array(parts) => {
+                for (k, part) in parts.iter().enumerate() {
+                    add_line(func, &part.value, format!("{d}[{k}]"), seen, out);
+                }
             }
             Op::Join {
                 stack, axis, parts, ..

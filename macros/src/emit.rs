@@ -552,12 +552,8 @@ fn hidden(shared: &Shared, func: &Func, analysis: &Analysis, names: &mut Names) 
     let (function, _) = call_paths(shared);
     let returns = shared.outcome(keep.to_token_stream());
     let kept = shared.succeed(quote!(#keep::keep(move || #result)));
-    // After a `None` in an arm, the arm's values are never made.
-    let unreachable = shared
-        .sig
-        .fallible
-        .is_some()
-        .then(|| quote!(unreachable_code, clippy::diverging_sub_expression,));
+    // After a `None` in an arm (or a `panic!`), the arm's values are never made.
+    let unreachable = quote!(unreachable_code, clippy::diverging_sub_expression,);
     entry_point(
         shared,
         &doc,
@@ -804,9 +800,14 @@ impl Body<'_> {
             let mut codes = Vec::new();
             for (k, body) in bodies.iter().enumerate() {
                 let code = self.arm_pass(branch, k);
-                // What the pattern binds is kept too: the backward pass
-                // does not match again.
-                let bound = let_bound(body).into_iter().chain(pattern_bound(branch, k));
+                // Where the backward pass does not match again, what the
+                // pattern binds is kept too.
+                let pattern = if guards_run_once(branch) {
+                    pattern_bound(branch, k)
+                } else {
+                    Vec::new()
+                };
+                let bound = let_bound(body).into_iter().chain(pattern);
                 kept.push(kept_for(&code, bound));
                 slots.push(self.names.fresh(&format!("arm{k}"), span));
                 codes.push(code);
@@ -963,6 +964,10 @@ impl Body<'_> {
             Op::Push { base, value } => {
                 let (base, value) = (self.kept_or_moved(base), self.kept_or_moved(value));
                 quote_spanned!(span=> let mut #y = #base; #y.push(#value);)
+            }
+            Op::Array(parts) => {
+                let parts = parts.iter().map(|o| self.kept_or_moved(o));
+                quote_spanned!(span=> let #y = [#(#parts),*];)
             }
             Op::Binary(op, op_a, op_b) => {
                 let (a, b) = (
@@ -1539,9 +1544,9 @@ impl Body<'_> {
         };
         let accumulators = self.outer_adjoints(&branch.arms, &[]);
         let arms = passes.slots.iter().zip(&passes.kept).zip(&passes.codes);
-        if let crate::ir::Head::Match { .. } = branch.head {
+        if guards_run_once(branch) {
             // The arm whose slot holds values: patterns and guards are not
-            // tested again (a guard may read what changed since).
+            // tested again.
             let arms = arms.map(|((slot, kept), code)| {
                 let kept = self.kept_bindings(kept);
                 quote!(if let ::core::option::Option::Some((#(#kept,)*)) = #slot { #code })
@@ -1613,6 +1618,17 @@ impl Body<'_> {
                 let mut out = quote_spanned!(span=> let mut #rest = #d_y; let #part = #element;);
                 out.extend(self.contribute(&value.value, part.to_token_stream()));
                 out.extend(self.contribute(&base.value, rest.to_token_stream()));
+                out
+            }
+            Op::Array(parts) => {
+                // The adjoint of each element is its element of the adjoint.
+                let names: Vec<Ident> = (0..parts.len())
+                    .map(|k| self.names.derived(&d_y, &k.to_string()))
+                    .collect();
+                let mut out = quote_spanned!(span=> let [#(#names),*] = #d_y;);
+                for (part, name) in parts.iter().zip(&names) {
+                    out.extend(self.contribute(&part.value, name.to_token_stream()));
+                }
                 out
             }
             Op::Push { base, value } => {
@@ -1788,28 +1804,79 @@ struct ArmPasses {
 }
 
 /// The outputs of the branches of `block` that are views an arm made
-/// (`let r = if c { m.row(0) } else { m.row(1) };`).
+/// (`let r = if c { m.row(0) } else { m.row(1) };`), in nested branches too.
 fn views_out_of_branches(func: &Func, block: &crate::ir::Block) -> Vec<VarId> {
+    /// Whether `v` is a view made in `block`: by a step, or as the output
+    /// of a branch of it whose arm made one.
+    fn made_view(block: &crate::ir::Block, v: VarId) -> bool {
+        block.stmts.iter().any(|s| match s {
+            crate::ir::Stmt::Step(step) => step.out == v && is_view(&step.op),
+            crate::ir::Stmt::Branch(branch) => branch
+                .outs
+                .iter()
+                .position(|out| *out == v)
+                .is_some_and(|j| {
+                    branch.arms.iter().any(|region| {
+                        matches!(region.results.get(j), Some(Value::Var(r)) if made_view(&region.block, *r))
+                    })
+                }),
+            _ => false,
+        })
+    }
     let mut views = Vec::new();
     for stmt in &block.stmts {
-        let crate::ir::Stmt::Branch(branch) = stmt else {
-            continue;
-        };
-        for (j, out) in branch.outs.iter().enumerate() {
-            let made_by_view = branch.arms.iter().any(|region| {
-                let Some(Value::Var(v)) = region.results.get(j) else {
-                    return false;
-                };
-                region.block.stmts.iter().any(|s| {
-                    matches!(s, crate::ir::Stmt::Step(step) if step.out == *v && is_view(&step.op))
-                })
-            });
-            if made_by_view && func.vars[out.0].varied {
-                views.push(*out);
+        if let crate::ir::Stmt::Branch(branch) = stmt {
+            for out in &branch.outs {
+                if func.vars[out.0].varied && made_view(block, *out) {
+                    views.push(*out);
+                }
             }
         }
     }
     views
+}
+
+/// Whether the backward pass of a `match` takes the arm whose slot holds
+/// values rather than matching again: where a guard calls something or
+/// may stop (`?`), which must run once. Matching again otherwise keeps
+/// the names the patterns bind out of the slots (they may be moved in the
+/// arm, or borrow the scrutinee's copy).
+fn guards_run_once(branch: &crate::ir::Branch) -> bool {
+    fn calls_or_stops(tokens: TokenStream) -> bool {
+        let mut previous_ident = false;
+        for tt in tokens {
+            match tt {
+                proc_macro2::TokenTree::Punct(p) if p.as_char() == '?' => return true,
+                proc_macro2::TokenTree::Group(g) => {
+                    if previous_ident && g.delimiter() == proc_macro2::Delimiter::Parenthesis {
+                        return true;
+                    }
+                    if calls_or_stops(g.stream()) {
+                        return true;
+                    }
+                    previous_ident = false;
+                }
+                proc_macro2::TokenTree::Ident(_) => previous_ident = true,
+                proc_macro2::TokenTree::Punct(p) => {
+                    // `f::<T>(..)`, `!` of a macro: still a call.
+                    previous_ident = previous_ident && matches!(p.as_char(), '!' | '>');
+                }
+                proc_macro2::TokenTree::Literal(_) => previous_ident = false,
+            }
+        }
+        false
+    }
+    let crate::ir::Head::Match { patterns, .. } = &branch.head else {
+        return false;
+    };
+    patterns.iter().any(|p| {
+        let guard: TokenStream = p
+            .clone()
+            .into_iter()
+            .skip_while(|tt| !matches!(tt, proc_macro2::TokenTree::Ident(i) if i == "if"))
+            .collect();
+        calls_or_stops(guard)
+    })
 }
 
 /// The names the pattern of arm `k` of a `match` binds.

@@ -171,7 +171,7 @@ fn unwrap_result(expr: &mut Expr, fallible: &Fallible) {
 }
 
 /// `panic!`, `unreachable!`, `todo!`, `unimplemented!`: no value to unwrap.
-fn diverges(mac: &syn::Macro) -> bool {
+pub fn diverges(mac: &syn::Macro) -> bool {
     mac.path.segments.last().is_some_and(|s| {
         ["panic", "unreachable", "todo", "unimplemented"].contains(&s.ident.to_string().as_str())
     })

@@ -198,6 +198,8 @@ pub enum Op {
     },
     /// `base.push(value)`: the `Vec` after the push.
     Push { base: Operand, value: Operand },
+    /// `[a, b, ..]`: an array of the elements.
+    Array(Vec<Operand>),
     /// `concatenate(axis, &[a, b, ...])` or `stack(axis, &[a, b, ...])`.
     Join {
         /// `stack` rather than `concatenate`.
@@ -308,7 +310,7 @@ impl Op {
             }
             Op::Binary(_, a, b) => vec![(0, a), (1, b)],
             Op::Call { args, .. } => args.iter().enumerate().collect(),
-            Op::Join { parts, .. } => parts.iter().enumerate().collect(),
+            Op::Join { parts, .. } | Op::Array(parts) => parts.iter().enumerate().collect(),
             Op::MethodCall { args, .. } => args.iter().enumerate().collect(),
             Op::Method { rule, args, .. } => args
                 .iter()

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{ToTokens, quote};
+use quote::{ToTokens, format_ident, quote};
 use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::visit_mut::VisitMut;
@@ -50,6 +50,7 @@ pub fn lower(
             .collect(),
         ret: sig.ret.clone(),
         flags: 0,
+        diverging: Vec::new(),
     };
     let mut params = Vec::new();
     for (i, arg) in sig.args.iter().enumerate() {
@@ -88,6 +89,8 @@ struct Lowering<'a> {
     ret: syn::Type,
     /// How many flags of jumps (see [`jumps::JUMPED`]) there are so far.
     flags: usize,
+    /// The variables of bails: an arm ends at them.
+    diverging: Vec<VarId>,
 }
 
 /// What each name of the user's is bound to, innermost scope last.
@@ -282,6 +285,9 @@ impl Lowering<'_> {
         let tokens = self.resolve(expr);
         if fallible::stops_early(expr) {
             let out = self.push_step(None, Op::Const(tokens), None, expr_span(expr));
+            if matches!(expr, Expr::Macro(m) if fallible::is_bail(&m.mac)) {
+                self.diverging.push(out);
+            }
             return Binding::Value(Value::Var(out).operand());
         }
         Binding::Value(Value::Const(tokens).operand())
@@ -480,36 +486,90 @@ impl Lowering<'_> {
             mac.tokens = residual.to_token_stream();
             return mac;
         }
-        let formats = mac.path.segments.last().is_some_and(|s| {
-            let name = s.ident.to_string();
-            OBSERVING_MACROS.contains(&name.as_str())
-                || OTHER_FORMAT_MACROS.contains(&name.as_str())
-        });
         let tokens = self.resolve_tokens(mac.tokens.clone(), own);
-        mac.tokens = if formats {
-            tokens
-                .into_iter()
-                .map(|tt| match tt {
-                    TokenTree::Literal(lit) => self.resolve_captures(lit, own),
-                    other => other,
-                })
-                .collect()
-        } else {
-            tokens
+        let position = mac
+            .path
+            .segments
+            .last()
+            .and_then(|s| format_position(&s.ident.to_string()));
+        mac.tokens = match position {
+            Some(position) => self.resolve_format(tokens, position, own),
+            None => tokens,
         };
         mac
     }
 
+    /// A format macro's arguments with the names its format string (the
+    /// argument at `position`) captures resolved: renamed in the string
+    /// where generated code calls them otherwise (`{y}` for `y_1`), or
+    /// passed as named arguments where they stand for an expression
+    /// (`{a}` for `w[0]`). Names given as named arguments stay.
+    fn resolve_format(
+        &self,
+        tokens: TokenStream,
+        position: usize,
+        own: &dyn Fn(&str) -> bool,
+    ) -> TokenStream {
+        let mut args: Vec<Vec<TokenTree>> = vec![Vec::new()];
+        for tt in tokens {
+            match &tt {
+                TokenTree::Punct(p) if p.as_char() == ',' => args.push(Vec::new()),
+                _ => args.last_mut().map_or((), |a| a.push(tt)),
+            }
+        }
+        let named: Vec<String> = args
+            .iter()
+            .skip(position + 1)
+            .filter_map(|a| match a.as_slice() {
+                [TokenTree::Ident(i), TokenTree::Punct(eq), ..]
+                    if eq.as_char() == '=' && eq.spacing() == proc_macro2::Spacing::Alone =>
+                {
+                    Some(i.to_string())
+                }
+                _ => None,
+            })
+            .collect();
+        let mut extra = Vec::new();
+        if let Some([TokenTree::Literal(lit)]) = args.get(position).map(Vec::as_slice) {
+            let (resolved, added) = self.resolve_captures(lit.clone(), own, &named);
+            args[position] = vec![resolved];
+            extra = added;
+        }
+        // A trailing comma leaves an empty last argument.
+        if args.last().is_some_and(Vec::is_empty) && !extra.is_empty() {
+            args.pop();
+        }
+        let mut out = TokenStream::new();
+        for (k, arg) in args.iter().enumerate() {
+            if k > 0 {
+                out.extend(quote!(,));
+            }
+            out.extend(arg.iter().cloned());
+        }
+        for (name, value) in extra {
+            let name = Ident::new(&name, Span::call_site());
+            out.extend(quote!(, #name = (#value)));
+        }
+        out
+    }
+
     /// A format string with every captured name (`{y}`, `{y:.3}`) that
-    /// generated code calls otherwise (`y_1`) spelled as it does.
-    fn resolve_captures(&self, lit: proc_macro2::Literal, own: &dyn Fn(&str) -> bool) -> TokenTree {
+    /// generated code calls otherwise (`y_1`) spelled as it does; the names
+    /// that stand for an expression, with it, to pass as named arguments.
+    fn resolve_captures(
+        &self,
+        lit: proc_macro2::Literal,
+        own: &dyn Fn(&str) -> bool,
+        named: &[String],
+    ) -> (TokenTree, Vec<(String, TokenStream)>) {
         let Ok(text) = syn::parse2::<syn::LitStr>(TokenTree::Literal(lit.clone()).into()) else {
-            return TokenTree::Literal(lit);
+            return (TokenTree::Literal(lit), Vec::new());
         };
         let text = text.value();
         let mut out = String::with_capacity(text.len());
         let mut rest = text.as_str();
         let mut changed = false;
+        let mut extra: Vec<(String, TokenStream)> = Vec::new();
         while let Some(open) = rest.find('{') {
             out.push_str(&rest[..=open]);
             rest = &rest[open + 1..];
@@ -520,16 +580,29 @@ impl Lowering<'_> {
             }
             let end = rest.find([':', '}']).unwrap_or(rest.len());
             let name = &rest[..end];
-            let renamed = match self.lookup(name) {
-                Some(b) if !own(name) && syn::parse_str::<Ident>(name).is_ok() => {
-                    syn::parse2::<Ident>(self.binding_tokens(b)).ok()
+            let binding = match self.lookup(name) {
+                Some(b)
+                    if !own(name)
+                        && !named.iter().any(|n| n == name)
+                        && syn::parse_str::<Ident>(name).is_ok() =>
+                {
+                    Some(self.binding_tokens(b))
                 }
                 _ => None,
             };
-            match renamed {
-                Some(ident) => {
+            match binding
+                .as_ref()
+                .map(|t| (syn::parse2::<Ident>(t.clone()), t))
+            {
+                Some((Ok(ident), _)) => {
                     changed |= ident != name;
                     out.push_str(&ident.to_string());
+                }
+                Some((Err(_), tokens)) => {
+                    if !extra.iter().any(|(n, _)| n == name) {
+                        extra.push((name.to_string(), tokens.clone()));
+                    }
+                    out.push_str(name);
                 }
                 None => out.push_str(name),
             }
@@ -537,11 +610,11 @@ impl Lowering<'_> {
         }
         out.push_str(rest);
         if !changed {
-            return TokenTree::Literal(lit);
+            return (TokenTree::Literal(lit), extra);
         }
         let mut fresh = proc_macro2::Literal::string(&out);
         fresh.set_span(lit.span());
-        TokenTree::Literal(fresh)
+        (TokenTree::Literal(fresh), extra)
     }
 
     fn local(&mut self, local: &syn::Local) {
@@ -872,6 +945,48 @@ impl Lowering<'_> {
         self.rebind(&name, Binding::Value(Value::Var(out).operand()));
     }
 
+    /// A tuple held in one variable, taken apart in the shape of `shape`:
+    /// a constant into `acc.0`, `acc.1`, .. and an argument into the places
+    /// of its elements (`p.0`). `None` for a computed value with a
+    /// derivative, which has no such places.
+    fn projections(&self, o: &Operand, shape: &Binding) -> Option<Binding> {
+        match (&o.value, shape) {
+            (_, Binding::Value(_)) => Some(Binding::Value(o.clone())),
+            (Value::Var(v), _) if self.vars[v.0].varied => None,
+            (value, Binding::Tuple(items)) => {
+                let parts = items.iter().enumerate().map(|(i, b)| {
+                    let i = syn::Index::from(i);
+                    let value = match value {
+                        Value::Place(place) => {
+                            let path = &place.path;
+                            Value::Place(Place {
+                                param: place.param,
+                                path: quote!(#path.#i),
+                            })
+                        }
+                        other => {
+                            let tokens = self.operand_tokens(&other.clone().operand());
+                            Value::Const(quote!((#tokens).#i))
+                        }
+                    };
+                    self.projections(&value.operand(), b)
+                });
+                parts.collect::<Option<Vec<_>>>().map(Binding::Tuple)
+            }
+        }
+    }
+
+    /// Whether a value is that of code that does not end: a bail, or a
+    /// `panic!` and its kin.
+    fn diverges(&self, value: &Value) -> bool {
+        match value {
+            Value::Var(v) => self.diverging.contains(v),
+            Value::Const(tokens) => syn::parse2::<syn::ExprMacro>(tokens.clone())
+                .is_ok_and(|m| fallible::is_bail(&m.mac) || fallible::diverges(&m.mac)),
+            Value::Place(_) => false,
+        }
+    }
+
     /// `vec![a, b, ..]` with values that have a derivative: an empty `Vec`,
     /// then a push of each element.
     fn vec_literal(&mut self, mac: &syn::Macro, want: Option<&Ident>) -> Binding {
@@ -892,30 +1007,18 @@ impl Lowering<'_> {
         Binding::Value(base)
     }
 
-    /// `[a, b, ..]` with values that have a derivative: an array of
-    /// defaults, then a write of each element.
+    /// `[a, b, ..]` with values that have a derivative.
     fn array_literal(&mut self, a: &syn::ExprArray, want: Option<&Ident>) -> Binding {
-        let span = a.bracket_token.span.join();
-        let n = a.elems.len();
-        let defaults =
-            quote!(::core::array::from_fn::<_, #n, _>(|_| ::core::default::Default::default()));
-        let mut base = Value::Var(self.push_step(None, Op::Const(defaults), None, span)).operand();
-        for (k, item) in a.elems.iter().enumerate() {
+        let mut parts = Vec::new();
+        for item in &a.elems {
             let binding = self.expr(item, None);
-            let Some(value) = self.operand(binding, item) else {
+            let Some(part) = self.operand(binding, item) else {
                 return poison();
             };
-            let name = want.filter(|_| k + 1 == n);
-            let op = Op::SetIndex {
-                base,
-                index: quote!(#k),
-                op: None,
-                value,
-            };
-            let out = self.push_step(name, op, None, item.span());
-            base = Value::Var(out).operand();
+            parts.push(part);
         }
-        Binding::Value(base)
+        let out = self.push_step(want, Op::Array(parts), None, a.bracket_token.span.join());
+        Binding::Value(Value::Var(out).operand())
     }
 
     /// The local container that `expr` names, for a write into it.
@@ -1003,7 +1106,13 @@ impl Lowering<'_> {
                 }
                 // `*r` differentiates as `r`: the adjoint of what a reference
                 // points at is the adjoint of the reference.
-                UnOp::Deref(_) => self.expr(&u.expr, want),
+                UnOp::Deref(_) => match self.expr(&u.expr, want) {
+                    Binding::Value(mut o) => {
+                        o.borrowed = false;
+                        Binding::Value(o)
+                    }
+                    tuple => tuple,
+                },
                 _ => self.constant(expr),
             },
             Expr::Binary(b) if compound_op(&b.op).is_some() => {
@@ -1169,6 +1278,7 @@ impl Lowering<'_> {
             Expr::Macro(m) if fallible::is_bail(&m.mac) => {
                 let tokens = self.resolve(expr);
                 let out = self.push_step(None, Op::Const(tokens), None, expr_span(expr));
+                self.diverging.push(out);
                 Binding::Value(Value::Var(out).operand())
             }
             Expr::Try(t) => {
@@ -1404,8 +1514,30 @@ impl Lowering<'_> {
             let mut leaves_per_arm = Vec::new();
             for b in &values {
                 let b = match b {
-                    Binding::Value(_) if matches!(shape, Binding::Tuple(_)) && !is_unit(b) => {
-                        projections(&self.binding_tokens(b), &shape)
+                    // An arm that does not end (`return None`, `panic!()`)
+                    // gives every element: its own value first.
+                    Binding::Value(o)
+                        if matches!(shape, Binding::Tuple(_)) && self.diverges(&o.value) =>
+                    {
+                        let never = quote!(::gradgen::__private::never());
+                        let mut leaves = Vec::new();
+                        flatten(&shape, &mut leaves);
+                        let first = match &o.value {
+                            Value::Const(tokens) => {
+                                Value::Const(quote!(::gradgen::__private::diverged(#tokens)))
+                            }
+                            other => other.clone(),
+                        };
+                        let leaves = std::iter::once(first)
+                            .chain(std::iter::repeat(Value::Const(never)))
+                            .take(leaves.len());
+                        rebuild(&shape, &mut leaves.into_iter())
+                    }
+                    Binding::Value(o) if matches!(shape, Binding::Tuple(_)) && !is_unit(b) => {
+                        match self.projections(o, &shape) {
+                            Some(b) => b,
+                            None => return self.reject(span, "a tuple with a derivative held in one variable (a call's result) cannot be taken apart by a branch yet: take it apart with `let (a, b) = ..` first"),
+                        }
                     }
                     other => other.clone(),
                 };
@@ -1548,13 +1680,20 @@ impl Lowering<'_> {
                 (*this.names, *this.errors, this.scopes) =
                     (saved.0.clone(), saved.1.clone(), saved.3.clone());
                 this.vars.truncate(saved.2);
+                this.diverging.retain(|v| v.0 < saved.2);
             };
             let lp = match lowered {
                 Ok(lp) => lp,
                 Err(Some((k, end))) => {
                     restore(self);
-                    let tokens = self.binding_tokens(&carried[k].1);
-                    carried[k].1 = projections(&tokens, &end);
+                    let split = match &carried[k].1 {
+                        Binding::Value(o) => self.projections(o, &end),
+                        Binding::Tuple(_) => None,
+                    };
+                    let Some(split) = split else {
+                        return self.reject(span, format!("`{}` is a tuple with a derivative held in one variable (a call's result), which a loop cannot carry yet: take it apart with `let (a, b) = ..` before the loop", carried[k].0));
+                    };
+                    carried[k].1 = split;
                     varied = carried_leaves(&carried)
                         .iter()
                         .map(|v| self.value_varied(v))
@@ -1981,24 +2120,21 @@ impl Lowering<'_> {
         want: Option<&Ident>,
     ) -> Option<Binding> {
         let name = m.method.to_string();
+        let span = m.method.span();
         let receiver = self.resolve(&m.receiver);
+        // The index is computed once: the check, the read and the backward
+        // pass all use it.
         let index = match (name.as_str(), m.args.len()) {
             ("get", 1) if !self.mentions_varied(&m.args[0]) => {
-                let index = &m.args[0];
-                let index = self.constant(index);
-                self.binding_tokens(&index)
+                let index = self.resolve(&m.args[0]);
+                if repeats_cheaply(&index) {
+                    index
+                } else {
+                    let out = self.push_step(None, Op::Const(index), None, m.args[0].span());
+                    self.vars[out.0].name.to_token_stream()
+                }
             }
-            ("first", 0) => quote!(0),
-            ("last", 0) => {
-                let len = self.push_step(
-                    None,
-                    Op::Const(quote!(#receiver.len())),
-                    None,
-                    m.method.span(),
-                );
-                let len = &self.vars[len.0].name;
-                quote!(#len.wrapping_sub(1))
-            }
+            ("first" | "last", 0) => TokenStream::new(),
             _ => return None,
         };
         let base = match self.expr(&m.receiver, None) {
@@ -2006,26 +2142,41 @@ impl Lowering<'_> {
             Binding::Tuple(_) => return None,
         };
         let method = &m.method;
-        let args = if name == "get" {
-            index.clone()
-        } else {
-            TokenStream::new()
-        };
         self.block.stmts.push(Stmt::Verbatim(
-            quote!(let _ = #receiver.#method(#args) #suffix;),
+            quote!(let _ = #receiver.#method(#index) #suffix;),
         ));
-        match base.value {
+        // `first` and `last` of a slice, a `Vec` or an ndarray array: the
+        // index of the element, of the type that indexes it.
+        let index = if index.is_empty() {
+            let helper = format_ident!("{}_index", name, span = span);
+            let out = self.push_step(
+                None,
+                Op::Const(quote!(::gradgen::__private::#helper(&#receiver))),
+                None,
+                span,
+            );
+            self.vars[out.0].name.to_token_stream()
+        } else {
+            index
+        };
+        // Without `copied()`, `cloned()` or `*`, the element is a reference.
+        let borrowed = !suffix
+            .clone()
+            .into_iter()
+            .any(|t| matches!(t, TokenTree::Ident(i) if i == "copied" || i == "cloned"));
+        let value = match base.value {
             Value::Place(mut place) => {
                 let path = &place.path;
                 place.path = quote!(#path [#index]);
-                Some(Binding::Value(Value::Place(place).operand()))
+                Value::Place(place)
             }
             Value::Var(_) => {
-                let out = self.push_step(want, Op::Index { base, index }, None, m.method.span());
-                Some(Binding::Value(Value::Var(out).operand()))
+                let out = self.push_step(want, Op::Index { base, index }, None, span);
+                Value::Var(out)
             }
-            Value::Const(_) => None,
-        }
+            Value::Const(_) => return None,
+        };
+        Some(Binding::Value(Operand { value, borrowed }))
     }
 
     fn call(&mut self, c: &syn::ExprCall, want: Option<&Ident>, expr: &Expr) -> Binding {
@@ -2345,24 +2496,6 @@ fn same_shape(a: &Binding, b: &Binding) -> bool {
     }
 }
 
-/// A tuple value (`tokens`, a constant) taken apart in the shape of
-/// `shape`: `acc.0`, `acc.1`, ..
-fn projections(tokens: &TokenStream, shape: &Binding) -> Binding {
-    match shape {
-        Binding::Value(_) => Binding::Value(Value::Const(tokens.clone()).operand()),
-        Binding::Tuple(items) => Binding::Tuple(
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, b)| {
-                    let i = syn::Index::from(i);
-                    projections(&quote!(#tokens.#i), b)
-                })
-                .collect(),
-        ),
-    }
-}
-
 /// The rules whose names are close to `name`, as a hint: `sin_cos` suggests
 /// `sin` and `cos`, `exq` suggests `exp`.
 fn near_rules(name: &str) -> String {
@@ -2577,18 +2710,17 @@ const OBSERVING_MACROS: &[&str] = &[
     "debug_assert_ne",
 ];
 
-/// The macros, besides [`OBSERVING_MACROS`], whose format strings may
-/// capture names (`format!("{y}")`).
-const OTHER_FORMAT_MACROS: &[&str] = &[
-    "format",
-    "format_args",
-    "write",
-    "writeln",
-    "panic",
-    "unreachable",
-    "todo",
-    "unimplemented",
-];
+/// Which argument of a macro is its format string, for the macros whose
+/// format strings may capture names (`println!("{y}")`).
+fn format_position(name: &str) -> Option<usize> {
+    match name {
+        "print" | "println" | "eprint" | "eprintln" | "format" | "format_args" | "panic"
+        | "unreachable" | "todo" | "unimplemented" => Some(0),
+        "write" | "writeln" | "assert" | "debug_assert" => Some(1),
+        "assert_eq" | "assert_ne" | "debug_assert_eq" | "debug_assert_ne" => Some(2),
+        _ => None,
+    }
+}
 
 /// Finds names bound to values with a derivative.
 struct Mentions<'l, 'a> {

@@ -15,6 +15,8 @@ struct scaled {}
     unused_mut,
     unused_parens,
     unused_assignments,
+    unreachable_code,
+    clippy::diverging_sub_expression,
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,
@@ -44,7 +46,7 @@ impl scaled {
                 let t1 = x.powi(n);
                 (
                     t1,
-                    ::core::option::Option::Some((n,)),
+                    ::core::option::Option::Some(()),
                     ::core::option::Option::None,
                     ::core::option::Option::None,
                 )
@@ -69,16 +71,27 @@ impl scaled {
         };
         let mut d_x_scratch = ::core::option::Option::None;
         let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
-        if let ::core::option::Option::Some((n,)) = arm0 {
-            let d_t1 = d_t3;
-            gg::acc(&mut *d_x, gg::d_powi(d_t1, &x, n));
-        } else if let ::core::option::Option::Some(()) = arm1 {
-            let d_t2 = d_t3;
-            gg::acc(&mut *d_x, gg::d_sin(d_t2, &x));
-        } else if let ::core::option::Option::Some(()) = arm2 {
-            gg::acc(&mut *d_x, d_t3);
-        } else {
-            ::core::unreachable!("the arm taken kept its values")
+        match ::core::clone::Clone::clone(&t0) {
+            Some(n) if n > 1 => {
+                let ::core::option::Option::Some(()) = arm0 else {
+                    ::core::unreachable!("the arm taken kept its values")
+                };
+                let d_t1 = d_t3;
+                gg::acc(&mut *d_x, gg::d_powi(d_t1, &x, n));
+            }
+            Some(_) => {
+                let ::core::option::Option::Some(()) = arm1 else {
+                    ::core::unreachable!("the arm taken kept its values")
+                };
+                let d_t2 = d_t3;
+                gg::acc(&mut *d_x, gg::d_sin(d_t2, &x));
+            }
+            None => {
+                let ::core::option::Option::Some(()) = arm2 else {
+                    ::core::unreachable!("the arm taken kept its values")
+                };
+                gg::acc(&mut *d_x, d_t3);
+            }
         }
         K::keep(move || t3)
     }

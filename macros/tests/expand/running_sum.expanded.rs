@@ -17,6 +17,8 @@ struct running {}
     unused_mut,
     unused_parens,
     unused_assignments,
+    unreachable_code,
+    clippy::diverging_sub_expression,
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,

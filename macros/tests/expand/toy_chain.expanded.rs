@@ -19,6 +19,8 @@ pub struct toy_loss {}
     unused_mut,
     unused_parens,
     unused_assignments,
+    unreachable_code,
+    clippy::diverging_sub_expression,
     clippy::too_many_arguments,
     clippy::double_parens,
     clippy::let_and_return,

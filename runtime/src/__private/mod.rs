@@ -27,4 +27,4 @@ pub use tensor::*;
 
 mod early;
 pub use crate::__gradgen_bail as bail;
-pub use early::{Finished, finished};
+pub use early::{Ends, Finished, diverged, finished, first_index, last_index, never};

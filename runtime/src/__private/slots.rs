@@ -261,6 +261,13 @@ impl<T: Accumulate> Accumulate for Vec<T> {
     }
 }
 
+impl<T: Accumulate, const N: usize> Accumulate for [T; N] {
+    #[inline]
+    fn accumulate(&mut self, rhs: [T; N]) {
+        self.iter_mut().zip(rhs).for_each(|(a, b)| a.accumulate(b));
+    }
+}
+
 /// Whether `adjoint` is the empty placeholder of a gradient (see
 /// [`Differentiable::empty_tangent`]) that the first contribution moves into.
 #[inline]
