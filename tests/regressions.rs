@@ -962,3 +962,27 @@ fn t() {
     let msg = r.unwrap_err();
     assert_eq!(msg.downcast_ref::<&str>(), Some(&"no"));
 }
+
+/// An index that calls something is computed once: the element read and
+/// the element the backward pass adds into are the same.
+fn next_index(calls: &std::cell::Cell<usize>) -> usize {
+    let k = calls.get();
+    calls.set(k + 1);
+    k % 3
+}
+
+#[differentiable(wrt(w))]
+fn indexed_by_call(w: &[f64], calls: &std::cell::Cell<usize>) -> f64 {
+    let a = w[next_index(calls)];
+    let b = w[next_index(calls)];
+    a * b * b
+}
+
+#[test]
+fn indices_that_call_run_once() {
+    let calls = std::cell::Cell::new(0);
+    let (value, d) = indexed_by_call_grad(&[2.0, 3.0, 5.0], &calls);
+    assert_eq!(calls.get(), 2);
+    assert_eq!(value, 18.0);
+    assert_eq!(d, vec![9.0, 12.0, 0.0]);
+}

@@ -1190,7 +1190,10 @@ impl Lowering<'_> {
                     );
                 }
                 let mut index = self.resolve(&ix.index);
-                if fallible::stops_early(&ix.index) {
+                // An index that calls something (or may stop) is computed
+                // once: the backward pass reads the same element, and what
+                // it calls runs once. Arithmetic is written again.
+                if fallible::stops_early(&ix.index) || calls_something(&ix.index) {
                     let out = self.push_step(None, Op::Const(index), None, ix.index.span());
                     index = self.vars[out.0].name.to_token_stream();
                 }
@@ -2456,6 +2459,26 @@ impl Lowering<'_> {
             _ => operand,
         }
     }
+}
+
+/// Whether `expr` calls a function or a method (outside closures).
+fn calls_something(expr: &Expr) -> bool {
+    struct Finder(bool);
+    impl<'ast> Visit<'ast> for Finder {
+        fn visit_expr_call(&mut self, _: &'ast syn::ExprCall) {
+            self.0 = true;
+        }
+        fn visit_expr_method_call(&mut self, _: &'ast syn::ExprMethodCall) {
+            self.0 = true;
+        }
+        fn visit_macro(&mut self, _: &'ast syn::Macro) {
+            self.0 = true;
+        }
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+    }
+    let mut finder = Finder(false);
+    finder.visit_expr(expr);
+    finder.0
 }
 
 /// The values of the elements of carried bindings, in order.
