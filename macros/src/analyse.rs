@@ -11,7 +11,7 @@
 //! returns, is *kept*: the forward sweep must not move it into an operator
 //! (which then gets a borrow of it instead).
 
-use crate::ir::{Binding, Block, Func, Op, Stmt, Value};
+use crate::ir::{BinOp, Binding, Block, Func, Op, Stmt, Value};
 use crate::rules::Saved;
 
 /// What the emitter needs to know about every variable.
@@ -143,6 +143,8 @@ fn inputs_of(block: &Block, kept: &mut [bool], in_arm: bool) {
                 Op::SetIndex { value, .. } | Op::Push { value, .. } if !in_arm => {
                     keep_value(&value.value, kept)
                 }
+                // `+` and `-` keep their operands' shapes, not the operands.
+                Op::Binary(BinOp::Add | BinOp::Sub, ..) => {}
                 op => op
                     .operands()
                     .into_iter()

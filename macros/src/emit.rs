@@ -974,6 +974,16 @@ impl Body<'_> {
                     self.kept_operand_tokens(op_a),
                     self.kept_operand_tokens(op_b),
                 );
+                // In a pass or an arm, `+` and `-` keep their operands'
+                // shapes for the backward pass, not the operands.
+                let mut shapes = TokenStream::new();
+                if self.plain && self.useful(step) && matches!(op, BinOp::Add | BinOp::Sub) {
+                    let tape = self.names.derived(&y, "shapes");
+                    self.tapes.push((step.out, tape.clone()));
+                    let f = format_ident!("{}_shapes", op_fn(*op));
+                    let (ra, rb) = (self.operand_tokens(op_a), self.operand_tokens(op_b));
+                    shapes = quote_spanned!(span=> let #tape = #gg::#f(&#ra, &#rb););
+                }
                 if self.taping(step) {
                     let tape = self.names.derived(&y, "tape");
                     self.tapes.push((step.out, tape.clone()));
@@ -983,12 +993,12 @@ impl Body<'_> {
                     && b.to_string() == self.operand_tokens(op_b).to_string()
                 {
                     let op = op.token();
-                    quote_spanned!(span=> let #y = #a #op #b;)
+                    quote_spanned!(span=> #shapes let #y = #a #op #b;)
                 } else {
                     // An operand is borrowed for the backward pass: the
                     // helper takes it borrowed whatever its type.
                     let f = op_fn(*op);
-                    quote_spanned!(span=> let #y = #gg::#f(#a, #b).0;)
+                    quote_spanned!(span=> #shapes let #y = #gg::#f(#a, #b).0;)
                 }
             }
             Op::Call {

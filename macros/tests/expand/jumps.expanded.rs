@@ -74,7 +74,8 @@ impl newton_sqrt {
                 )
             } else {
                 let t1 = gg::div(a, gg::reuse(&x)).0;
-                let t2 = gg::add(gg::reuse(&x), gg::reuse(&t1)).0;
+                let t2_shapes = gg::add_shapes(&x, &t1);
+                let t2 = gg::add(gg::reuse(&x), t1).0;
                 let next = gg::mul(0.5, gg::reuse(&t2)).0;
                 let t3 = (next - x).abs() < 1e-12;
                 let (exit_1, result_2, returned_3, x_1, arm0, arm1) = if t3 {
@@ -105,7 +106,7 @@ impl newton_sqrt {
                     returned_3,
                     x_1,
                     ::core::option::Option::None,
-                    ::core::option::Option::Some((t1, t2, next, t3, arm0, arm1)),
+                    ::core::option::Option::Some((t2_shapes, t2, next, t3, arm0, arm1)),
                 )
             };
             result_4 = result_3;
@@ -163,8 +164,11 @@ impl newton_sqrt {
                 gg::acc(&mut d_result_1, d_result_3);
                 gg::acc(&mut d_x, d_x_2);
             } else {
-                let ::core::option::Option::Some((t1, t2, next, t3, arm0, arm1)) = arm1_1
-                else { ::core::unreachable!("the arm taken kept its values") };
+                let ::core::option::Option::Some(
+                    (t2_shapes, t2, next, t3, arm0, arm1),
+                ) = arm1_1 else {
+                    ::core::unreachable!("the arm taken kept its values")
+                };
                 let mut d_result_2 = d_result_3;
                 let mut d_x_1 = d_x_2;
                 let mut d_next = gg::zero_like(&next);
@@ -183,9 +187,8 @@ impl newton_sqrt {
                 }
                 let next_tape = gg::mul_tape(0.5, gg::reuse(&t2));
                 let mut d_t2 = next_tape.rhs(&d_next);
-                let t2_tape = gg::add_tape(gg::reuse(&x), gg::reuse(&t1));
-                gg::acc(&mut d_x, t2_tape.lhs(&d_t2));
-                let mut d_t1 = t2_tape.rhs_owned(d_t2);
+                gg::acc(&mut d_x, t2_shapes.lhs(&d_t2));
+                let mut d_t1 = t2_shapes.rhs_owned(d_t2);
                 let t1_tape = gg::div_tape(a, gg::reuse(&x));
                 gg::acc(&mut *d_a, t1_tape.lhs(&d_t1));
                 gg::acc(&mut d_x, t1_tape.rhs(&d_t1));

@@ -52,21 +52,21 @@ impl running {
             let k = ::core::clone::Clone::clone(&item);
             let total_1 = total_3;
             let t0 = w[k] * x;
-            let total_2 = gg::add(gg::reuse(&total_1), gg::reuse(&t0)).0;
+            let total_2_shapes = gg::add_shapes(&total_1, &t0);
+            let total_2 = total_1 + t0;
             total_3 = total_2;
-            stack.push((item, total_1, t0));
+            stack.push((item, total_2_shapes));
         }
         let mut d_w_scratch = ::core::option::Option::None;
         let d_w = d_w.or_scratch(&mut d_w_scratch, &w);
         let mut d_x_scratch = ::core::option::Option::None;
         let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
         let mut d_total_1_next = d_total_3;
-        while let ::core::option::Option::Some((item, total_1, t0)) = stack.pop() {
+        while let ::core::option::Option::Some((item, total_2_shapes)) = stack.pop() {
             let k = item;
             let mut d_total_2 = d_total_1_next;
-            let total_2_tape = gg::add_tape(gg::reuse(&total_1), gg::reuse(&t0));
-            let mut d_total_1 = total_2_tape.lhs(&d_total_2);
-            let mut d_t0 = total_2_tape.rhs_owned(d_total_2);
+            let mut d_total_1 = total_2_shapes.lhs(&d_total_2);
+            let mut d_t0 = total_2_shapes.rhs_owned(d_total_2);
             let t0_tape = gg::mul_tape(w[k], x);
             gg::ready_to_index(w, &mut *d_w);
             gg::acc(&mut d_w[k], t0_tape.lhs(&d_t0));

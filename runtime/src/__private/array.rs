@@ -58,6 +58,9 @@ pub trait Operand: Differentiable + Sized {
     type Dim: Dimension;
     /// What undoes broadcasting: the array's dimension; nothing for a scalar.
     type Shape;
+    /// The operand's kind without its borrow (an owned array for a view or
+    /// a reference): what a tape that keeps only shapes is typed by.
+    type Owned: Operand<Elem = Self::Elem, Shape = Self::Shape, Tangent = Self::Tangent>;
 
     /// The shape an adjoint of the operand is summed back to.
     fn shape_of(&self) -> Self::Shape;
@@ -97,6 +100,7 @@ impl<T: Real> Operand for T {
     type Elem = T;
     type Dim = Ix0;
     type Shape = ();
+    type Owned = T;
 
     #[inline]
     fn shape_of(&self) {}
@@ -140,6 +144,7 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> Operand for ArrayBase<S, D> {
     type Elem = A;
     type Dim = D;
     type Shape = D;
+    type Owned = Array<A, D>;
 
     #[inline]
     fn shape_of(&self) -> D {
@@ -182,6 +187,7 @@ impl<A: Real, S: Data<Elem = A>, D: Dimension> Operand for &ArrayBase<S, D> {
     type Elem = A;
     type Dim = D;
     type Shape = D;
+    type Owned = Array<A, D>;
 
     #[inline]
     fn shape_of(&self) -> D {

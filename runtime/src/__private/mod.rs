@@ -15,8 +15,8 @@ pub use crate::{Differentiable, Grad};
 pub use array::{ArrayLike, Operand, Reuse, reuse};
 pub use ops::{
     AddArrayTape, AddFwd, AddTape, DivArrayTape, DivFwd, DivTape, MulArrayTape, MulFwd, MulTape,
-    OutArray, OutDim, SubArrayTape, SubFwd, SubTape, add, add_tape, div, div_tape, mul, mul_tape,
-    sub, sub_tape,
+    OutArray, OutDim, ReduceTo, ShapeTape, SubArrayTape, SubFwd, SubTape, add, add_shapes,
+    add_tape, div, div_tape, mul, mul_tape, sub, sub_shapes, sub_tape,
 };
 pub use rules::*;
 pub use slots::{

@@ -590,3 +590,91 @@ impl<L: Operand, R: Operand<Elem = L::Elem>> DivArrayTape<L, R> {
         })
     }
 }
+
+/// The tape of a `+` or `-` in a loop's pass or an arm, kept for its
+/// backward pass: the operands' shapes, without a borrow of the operands
+/// (nothing at all for scalars), so the pass need not keep the operands.
+pub struct ShapeTape<L: Operand, R: Operand, const SUB: bool> {
+    lhs: L::Shape,
+    rhs: R::Shape,
+}
+
+/// The [`ShapeTape`] of `lhs + rhs`.
+#[inline]
+pub fn add_shapes<A: Operand, B: Operand>(
+    lhs: &A,
+    rhs: &B,
+) -> ShapeTape<A::Owned, B::Owned, false> {
+    ShapeTape {
+        lhs: lhs.shape_of(),
+        rhs: rhs.shape_of(),
+    }
+}
+
+/// The [`ShapeTape`] of `lhs - rhs`.
+#[inline]
+pub fn sub_shapes<A: Operand, B: Operand>(lhs: &A, rhs: &B) -> ShapeTape<A::Owned, B::Owned, true> {
+    ShapeTape {
+        lhs: lhs.shape_of(),
+        rhs: rhs.shape_of(),
+    }
+}
+
+/// An adjoint of a `+` or `-`, summed back to an operand's shape: a scalar
+/// as it is, an array over the axes the operand was broadcast along.
+pub trait ReduceTo<L: Operand> {
+    /// From a borrowed adjoint.
+    fn reduce(&self, shape: &L::Shape) -> Grad<L>;
+    /// From an owned one, reusing its buffer where nothing is summed.
+    fn reduce_owned(self, shape: &L::Shape) -> Grad<L>;
+}
+
+impl<T: Real + Operand<Tangent = T>> ReduceTo<T> for T {
+    #[inline]
+    fn reduce(&self, _: &T::Shape) -> T {
+        *self
+    }
+    #[inline]
+    fn reduce_owned(self, _: &T::Shape) -> T {
+        self
+    }
+}
+
+impl<A: Real, E: Dimension, L: Operand<Elem = A>> ReduceTo<L> for Array<A, E> {
+    #[inline]
+    fn reduce(&self, shape: &L::Shape) -> Grad<L> {
+        L::sum_view_to(shape, self.view())
+    }
+    #[inline]
+    fn reduce_owned(self, shape: &L::Shape) -> Grad<L> {
+        L::sum_owned_to(shape, self)
+    }
+}
+
+impl<L: Operand, R: Operand, const SUB: bool> ShapeTape<L, R, SUB>
+where
+    Grad<R>: Neg<Output = Grad<R>>,
+{
+    /// `d lhs = d`, summed to `lhs`'s shape.
+    #[inline]
+    pub fn lhs<G: ReduceTo<L>>(&self, d: &G) -> Grad<L> {
+        d.reduce(&self.lhs)
+    }
+    /// `d rhs = d` (`-d` for `-`), summed to `rhs`'s shape.
+    #[inline]
+    pub fn rhs<G: ReduceTo<R>>(&self, d: &G) -> Grad<R> {
+        let d = d.reduce(&self.rhs);
+        if SUB { -d } else { d }
+    }
+    /// [`lhs`](Self::lhs), for the last reader of `d`.
+    #[inline]
+    pub fn lhs_owned<G: ReduceTo<L>>(&self, d: G) -> Grad<L> {
+        d.reduce_owned(&self.lhs)
+    }
+    /// [`rhs`](Self::rhs), for the last reader of `d`.
+    #[inline]
+    pub fn rhs_owned<G: ReduceTo<R>>(&self, d: G) -> Grad<R> {
+        let d = d.reduce_owned(&self.rhs);
+        if SUB { -d } else { d }
+    }
+}
