@@ -712,11 +712,16 @@ impl Body<'_> {
     }
 
     /// An operand that moves into a container: a copy of it where the
-    /// backward pass reads it later.
+    /// backward pass reads it later, and of (a part of) an argument passed
+    /// by value, which the gradient is made from afterwards.
     fn kept_or_moved(&self, o: &Operand) -> TokenStream {
-        match o.value {
+        match &o.value {
             Value::Var(v) if !o.borrowed && self.analysis.kept[v.0] => {
-                let x = self.var(v);
+                let x = self.var(*v);
+                quote!(::core::clone::Clone::clone(&#x))
+            }
+            Value::Place(p) if !o.borrowed && !self.func.params[p.param].by_ref => {
+                let x = self.value_tokens(&o.value);
                 quote!(::core::clone::Clone::clone(&#x))
             }
             _ => self.operand_tokens(o),
@@ -800,15 +805,7 @@ impl Body<'_> {
             let mut codes = Vec::new();
             for (k, body) in bodies.iter().enumerate() {
                 let code = self.arm_pass(branch, k);
-                // Where the backward pass does not match again, what the
-                // pattern binds is kept too.
-                let pattern = if guards_run_once(branch) {
-                    pattern_bound(branch, k)
-                } else {
-                    Vec::new()
-                };
-                let bound = let_bound(body).into_iter().chain(pattern);
-                kept.push(kept_for(&code, bound));
+                kept.push(kept_for(&code, let_bound(body)));
                 slots.push(self.names.fresh(&format!("arm{k}"), span));
                 codes.push(code);
             }
@@ -1554,33 +1551,53 @@ impl Body<'_> {
         };
         let accumulators = self.outer_adjoints(&branch.arms, &[]);
         let arms = passes.slots.iter().zip(&passes.kept).zip(&passes.codes);
-        if guards_run_once(branch) {
-            // The arm whose slot holds values: patterns and guards are not
-            // tested again.
-            let arms = arms.map(|((slot, kept), code)| {
-                let kept = self.kept_bindings(kept);
-                quote!(if let ::core::option::Option::Some((#(#kept,)*)) = #slot { #code })
-            });
-            return quote! {
-                #accumulators
-                #(#arms else)* {
-                    ::core::unreachable!("the arm taken kept its values")
-                }
-            };
-        }
-        let arms: Vec<TokenStream> = arms
-            .map(|((slot, kept), code)| {
-                let kept = self.kept_bindings(kept);
-                quote!({
-                    let ::core::option::Option::Some((#(#kept,)*)) = #slot else {
-                        ::core::unreachable!("the arm taken kept its values")
-                    };
-                    #code
+        let crate::ir::Head::Match {
+            scrutinee,
+            patterns,
+        } = &branch.head
+        else {
+            let arms: Vec<TokenStream> = arms
+                .map(|((slot, kept), code)| {
+                    let kept = self.kept_bindings(kept);
+                    quote!({
+                        let ::core::option::Option::Some((#(#kept,)*)) = #slot else {
+                            ::core::unreachable!("the arm taken kept its values")
+                        };
+                        #code
+                    })
                 })
+                .collect();
+            let choice = self.choose(branch, &arms);
+            return quote!(#accumulators #choice);
+        };
+        // A `match` takes the arm whose slot holds values: its guard does not
+        // run again. What the pattern binds is bound again from a copy of
+        // the scrutinee, matching the pattern alone.
+        let s = self.var(*scrutinee).clone();
+        let arms: Vec<TokenStream> = arms
+            .enumerate()
+            .map(|(k, ((slot, kept), code))| {
+                let kept = self.kept_bindings(kept);
+                let code = if pattern_bound(branch, k).is_empty() {
+                    code.clone()
+                } else {
+                    let pattern = pattern_alone(&patterns[k]);
+                    quote! {
+                        match ::core::clone::Clone::clone(&#s) {
+                            #pattern => { #code }
+                            _ => ::core::unreachable!("the arm taken matches again"),
+                        }
+                    }
+                };
+                quote!(if let ::core::option::Option::Some((#(#kept,)*)) = #slot { #code })
             })
             .collect();
-        let choice = self.choose(branch, &arms);
-        quote!(#accumulators #choice)
+        quote! {
+            #accumulators
+            #(#arms else)* {
+                ::core::unreachable!("the arm taken kept its values")
+            }
+        }
     }
 
     fn reverse_step(&mut self, step: &Step) -> TokenStream {
@@ -1846,47 +1863,13 @@ fn views_out_of_branches(func: &Func, block: &crate::ir::Block) -> Vec<VarId> {
     views
 }
 
-/// Whether the backward pass of a `match` takes the arm whose slot holds
-/// values rather than matching again: where a guard calls something or
-/// may stop (`?`), which must run once. Matching again otherwise keeps
-/// the names the patterns bind out of the slots (they may be moved in the
-/// arm, or borrow the scrutinee's copy).
-fn guards_run_once(branch: &crate::ir::Branch) -> bool {
-    fn calls_or_stops(tokens: TokenStream) -> bool {
-        let mut previous_ident = false;
-        for tt in tokens {
-            match tt {
-                proc_macro2::TokenTree::Punct(p) if p.as_char() == '?' => return true,
-                proc_macro2::TokenTree::Group(g) => {
-                    if previous_ident && g.delimiter() == proc_macro2::Delimiter::Parenthesis {
-                        return true;
-                    }
-                    if calls_or_stops(g.stream()) {
-                        return true;
-                    }
-                    previous_ident = false;
-                }
-                proc_macro2::TokenTree::Ident(_) => previous_ident = true,
-                proc_macro2::TokenTree::Punct(p) => {
-                    // `f::<T>(..)`, `!` of a macro: still a call.
-                    previous_ident = previous_ident && matches!(p.as_char(), '!' | '>');
-                }
-                proc_macro2::TokenTree::Literal(_) => previous_ident = false,
-            }
-        }
-        false
-    }
-    let crate::ir::Head::Match { patterns, .. } = &branch.head else {
-        return false;
-    };
-    patterns.iter().any(|p| {
-        let guard: TokenStream = p
-            .clone()
-            .into_iter()
-            .skip_while(|tt| !matches!(tt, proc_macro2::TokenTree::Ident(i) if i == "if"))
-            .collect();
-        calls_or_stops(guard)
-    })
+/// A `match` arm's pattern without its guard.
+fn pattern_alone(pattern: &TokenStream) -> TokenStream {
+    pattern
+        .clone()
+        .into_iter()
+        .take_while(|tt| !matches!(tt, proc_macro2::TokenTree::Ident(i) if i == "if"))
+        .collect()
 }
 
 /// The names the pattern of arm `k` of a `match` binds.
@@ -1894,12 +1877,7 @@ fn pattern_bound(branch: &crate::ir::Branch, k: usize) -> Vec<Ident> {
     let crate::ir::Head::Match { patterns, .. } = &branch.head else {
         return Vec::new();
     };
-    // The pattern is what comes before its guard.
-    let pattern: TokenStream = patterns[k]
-        .clone()
-        .into_iter()
-        .take_while(|tt| !matches!(tt, proc_macro2::TokenTree::Ident(i) if i == "if"))
-        .collect();
+    let pattern = pattern_alone(&patterns[k]);
     let Ok(pat) = syn::parse::Parser::parse2(syn::Pat::parse_multi_with_leading_vert, pattern)
     else {
         return Vec::new();

@@ -383,6 +383,20 @@ impl Lowering<'_> {
                 SynStmt::Expr(expr, None) if last => return self.expr(expr, None),
                 SynStmt::Expr(expr, _) => self.expr_stmt(expr),
             }
+            // A statement that does not end (`return None;` in a function
+            // that returns an `Option`, `panic!(..);`) gives the block a
+            // value of any type, which never exists.
+            let ends_nothing = match stmt {
+                SynStmt::Macro(m) => Some(&m.mac),
+                SynStmt::Expr(Expr::Macro(m), Some(_)) => Some(&m.mac),
+                _ => None,
+            }
+            .is_some_and(|m| fallible::is_bail(m) || fallible::diverges(m));
+            if ends_nothing {
+                return Binding::Value(
+                    Value::Const(quote!(::gradgen::__private::never())).operand(),
+                );
+            }
             i += 1;
         }
         unit()
@@ -580,6 +594,10 @@ impl Lowering<'_> {
             }
             let end = rest.find([':', '}']).unwrap_or(rest.len());
             let name = &rest[..end];
+            // The spec after the name may name a width or a precision
+            // (`{y:>width$.prec$}`): those are captures too.
+            let close = rest.find('}').unwrap_or(rest.len()).max(end);
+            let spec = self.resolve_spec(&rest[end..close], own, named, &mut extra, &mut changed);
             let binding = match self.lookup(name) {
                 Some(b)
                     if !own(name)
@@ -606,7 +624,8 @@ impl Lowering<'_> {
                 }
                 None => out.push_str(name),
             }
-            rest = &rest[end..];
+            out.push_str(&spec);
+            rest = &rest[close..];
         }
         out.push_str(rest);
         if !changed {
@@ -615,6 +634,49 @@ impl Lowering<'_> {
         let mut fresh = proc_macro2::Literal::string(&out);
         fresh.set_span(lit.span());
         (TokenTree::Literal(fresh), extra)
+    }
+
+    /// A format spec (`:>width$.2`) with the names it captures (`width$`)
+    /// resolved as [`Self::resolve_captures`] resolves the argument's.
+    fn resolve_spec(
+        &self,
+        spec: &str,
+        own: &dyn Fn(&str) -> bool,
+        named: &[String],
+        extra: &mut Vec<(String, TokenStream)>,
+        changed: &mut bool,
+    ) -> String {
+        let mut out = String::new();
+        let mut word = String::new();
+        for c in spec.chars() {
+            if c.is_alphanumeric() || c == '_' {
+                word.push(c);
+                continue;
+            }
+            if c == '$'
+                && syn::parse_str::<Ident>(&word).is_ok()
+                && !own(&word)
+                && !named.contains(&word)
+                && let Some(b) = self.lookup(&word)
+            {
+                let tokens = self.binding_tokens(b);
+                match syn::parse2::<Ident>(tokens.clone()) {
+                    Ok(ident) => {
+                        *changed |= ident != word;
+                        word = ident.to_string();
+                    }
+                    Err(_) if !extra.iter().any(|(n, _)| *n == word) => {
+                        extra.push((word.clone(), tokens));
+                    }
+                    Err(_) => {}
+                }
+            }
+            out.push_str(&word);
+            word.clear();
+            out.push(c);
+        }
+        out.push_str(&word);
+        out
     }
 
     fn local(&mut self, local: &syn::Local) {
@@ -903,7 +965,7 @@ impl Lowering<'_> {
             );
             return;
         }
-        let index = self.resolve(&ix.index);
+        let index = self.index_once(&ix.index);
         // `*=` and `/=` read the old element: as `v[i] = v[i] * x`.
         let (op, rhs): (Option<BinOp>, Expr) = match op {
             Some(op @ (BinOp::Mul | BinOp::Div)) => {
@@ -981,8 +1043,11 @@ impl Lowering<'_> {
     fn diverges(&self, value: &Value) -> bool {
         match value {
             Value::Var(v) => self.diverging.contains(v),
-            Value::Const(tokens) => syn::parse2::<syn::ExprMacro>(tokens.clone())
-                .is_ok_and(|m| fallible::is_bail(&m.mac) || fallible::diverges(&m.mac)),
+            Value::Const(tokens) => {
+                syn::parse2::<syn::ExprMacro>(tokens.clone())
+                    .is_ok_and(|m| fallible::is_bail(&m.mac) || fallible::diverges(&m.mac))
+                    || tokens.to_string() == quote!(::gradgen::__private::never()).to_string()
+            }
             Value::Place(_) => false,
         }
     }
@@ -1005,6 +1070,20 @@ impl Lowering<'_> {
             base = Value::Var(out).operand();
         }
         Binding::Value(base)
+    }
+
+    /// An index, as tokens that read the same element wherever they are
+    /// written again (the backward pass adds into the element the forward
+    /// pass read): a literal or a name as it is, anything else computed
+    /// once, where it is written (it may call something, or read what
+    /// changes later).
+    fn index_once(&mut self, index: &Expr) -> TokenStream {
+        let tokens = self.resolve(index);
+        if repeats_cheaply(&tokens) {
+            return tokens;
+        }
+        let out = self.push_step(None, Op::Const(tokens), None, index.span());
+        self.vars[out.0].name.to_token_stream()
     }
 
     /// `[a, b, ..]` with values that have a derivative.
@@ -1189,14 +1268,7 @@ impl Lowering<'_> {
                         "an index must be an integer, not a value with a derivative: compute the index from constants",
                     );
                 }
-                let mut index = self.resolve(&ix.index);
-                // An index that calls something (or may stop) is computed
-                // once: the backward pass reads the same element, and what
-                // it calls runs once. Arithmetic is written again.
-                if fallible::stops_early(&ix.index) || calls_something(&ix.index) {
-                    let out = self.push_step(None, Op::Const(index), None, ix.index.span());
-                    index = self.vars[out.0].name.to_token_stream();
-                }
+                let index = self.index_once(&ix.index);
                 match self.expr(&ix.expr, None) {
                     Binding::Value(Operand {
                         value: Value::Place(mut place),
@@ -1458,7 +1530,7 @@ impl Lowering<'_> {
     fn merge(
         &mut self,
         head: Head,
-        arms: Vec<(Block, Binding, Scopes)>,
+        mut arms: Vec<(Block, Binding, Scopes)>,
         want: Option<&Ident>,
         span: Span,
     ) -> Binding {
@@ -1515,7 +1587,35 @@ impl Lowering<'_> {
                 .cloned()
                 .unwrap_or_else(|| Binding::Value(Value::Const(quote!(())).operand()));
             let mut leaves_per_arm = Vec::new();
-            for b in &values {
+            for (arm, b) in values.iter().enumerate() {
+                // A constant tuple computed by the arm (`pair(c)`) is
+                // computed once, in the arm, before it is taken apart.
+                let once;
+                let b = match b {
+                    Binding::Value(
+                        o @ Operand {
+                            value: Value::Const(tokens),
+                            ..
+                        },
+                    ) if matches!(shape, Binding::Tuple(_))
+                        && !self.diverges(&o.value)
+                        && !is_unit(b)
+                        && !repeats_cheaply(tokens) =>
+                    {
+                        let name = self.names.temp(span);
+                        let var = self.new_var(name, false);
+                        arms[arm].0.stmts.push(Stmt::Step(Box::new(Step {
+                            out: var,
+                            op: Op::Const(tokens.clone()),
+                            ty: None,
+                            mutable: false,
+                            span,
+                        })));
+                        once = Binding::Value(Value::Var(var).operand());
+                        &once
+                    }
+                    other => other,
+                };
                 let b = match b {
                     // An arm that does not end (`return None`, `panic!()`)
                     // gives every element: its own value first.
@@ -1663,6 +1763,20 @@ impl Lowering<'_> {
             .into_iter()
             .filter_map(|name| self.lookup(&name).cloned().map(|b| (name, b)))
             .collect();
+        // What the body assigns a tuple to is carried element by element
+        // from the start (a jump may put the assignment in a branch, which
+        // merges it with the value before).
+        for (name, arity) in tuples_assigned(body) {
+            let Some(k) = carried.iter().position(|(n, _)| *n == name) else {
+                continue;
+            };
+            if let Binding::Value(o) = &carried[k].1 {
+                let shape = Binding::Tuple(vec![unit(); arity]);
+                if let Some(split) = self.projections(o, &shape) {
+                    carried[k].1 = split;
+                }
+            }
+        }
         // A carried value varies if it starts varied or the body makes it
         // vary: lower the body again until no more values vary. A value
         // the body makes a tuple of (`acc = (acc.0 + x, acc.1)`) is carried
@@ -2151,10 +2265,14 @@ impl Lowering<'_> {
         // `first` and `last` of a slice, a `Vec` or an ndarray array: the
         // index of the element, of the type that indexes it.
         let index = if index.is_empty() {
+            // A method call, so that a `Box` or an `Rc` derefs to what it holds.
             let helper = format_ident!("{}_index", name, span = span);
             let out = self.push_step(
                 None,
-                Op::Const(quote!(::gradgen::__private::#helper(&#receiver))),
+                Op::Const(quote!({
+                    use ::gradgen::__private::Ends as _;
+                    (#receiver).#helper()
+                })),
                 None,
                 span,
             );
@@ -2461,23 +2579,22 @@ impl Lowering<'_> {
     }
 }
 
-/// Whether `expr` calls a function or a method (outside closures).
-fn calls_something(expr: &Expr) -> bool {
-    struct Finder(bool);
+/// The names a block assigns a tuple literal to (`t = (a, b);`), with
+/// the tuple's length.
+fn tuples_assigned(block: &syn::Block) -> Vec<(String, usize)> {
+    struct Finder(Vec<(String, usize)>);
     impl<'ast> Visit<'ast> for Finder {
-        fn visit_expr_call(&mut self, _: &'ast syn::ExprCall) {
-            self.0 = true;
-        }
-        fn visit_expr_method_call(&mut self, _: &'ast syn::ExprMethodCall) {
-            self.0 = true;
-        }
-        fn visit_macro(&mut self, _: &'ast syn::Macro) {
-            self.0 = true;
+        fn visit_expr_assign(&mut self, a: &'ast syn::ExprAssign) {
+            if let (Some(name), Expr::Tuple(t)) = (local_name(&a.left), &*a.right) {
+                self.0.push((name.to_string(), t.elems.len()));
+            }
+            syn::visit::visit_expr_assign(self, a);
         }
         fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast syn::Item) {}
     }
-    let mut finder = Finder(false);
-    finder.visit_expr(expr);
+    let mut finder = Finder(Vec::new());
+    finder.visit_block(block);
     finder.0
 }
 

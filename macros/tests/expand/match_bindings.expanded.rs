@@ -71,27 +71,21 @@ impl scaled {
         };
         let mut d_x_scratch = ::core::option::Option::None;
         let d_x = d_x.or_scratch(&mut d_x_scratch, &x);
-        match ::core::clone::Clone::clone(&t0) {
-            Some(n) if n > 1 => {
-                let ::core::option::Option::Some(()) = arm0 else {
-                    ::core::unreachable!("the arm taken kept its values")
-                };
-                let d_t1 = d_t3;
-                gg::acc(&mut *d_x, gg::d_powi(d_t1, &x, n));
+        if let ::core::option::Option::Some(()) = arm0 {
+            match ::core::clone::Clone::clone(&t0) {
+                Some(n) => {
+                    let d_t1 = d_t3;
+                    gg::acc(&mut *d_x, gg::d_powi(d_t1, &x, n));
+                }
+                _ => ::core::unreachable!("the arm taken matches again"),
             }
-            Some(_) => {
-                let ::core::option::Option::Some(()) = arm1 else {
-                    ::core::unreachable!("the arm taken kept its values")
-                };
-                let d_t2 = d_t3;
-                gg::acc(&mut *d_x, gg::d_sin(d_t2, &x));
-            }
-            None => {
-                let ::core::option::Option::Some(()) = arm2 else {
-                    ::core::unreachable!("the arm taken kept its values")
-                };
-                gg::acc(&mut *d_x, d_t3);
-            }
+        } else if let ::core::option::Option::Some(()) = arm1 {
+            let d_t2 = d_t3;
+            gg::acc(&mut *d_x, gg::d_sin(d_t2, &x));
+        } else if let ::core::option::Option::Some(()) = arm2 {
+            gg::acc(&mut *d_x, d_t3);
+        } else {
+            ::core::unreachable!("the arm taken kept its values")
         }
         K::keep(move || t3)
     }

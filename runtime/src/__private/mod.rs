@@ -15,7 +15,7 @@ pub use crate::{Differentiable, Grad};
 pub use array::{ArrayLike, Operand, Reuse, reuse};
 pub use ops::{
     AddArrayTape, AddFwd, AddTape, DivArrayTape, DivFwd, DivTape, MulArrayTape, MulFwd, MulTape,
-    OutArray, OutDim, ReduceTo, ShapeTape, SubArrayTape, SubFwd, SubTape, add, add_shapes,
+    OutArray, OutDim, ReduceTo, ShapeTape, Shaped, SubArrayTape, SubFwd, SubTape, add, add_shapes,
     add_tape, div, div_tape, mul, mul_tape, sub, sub_shapes, sub_tape,
 };
 pub use rules::*;

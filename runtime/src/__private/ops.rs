@@ -599,24 +599,64 @@ pub struct ShapeTape<L: Operand, R: Operand, const SUB: bool> {
     rhs: R::Shape,
 }
 
+/// An operand of `+` or `-` as a [`ShapeTape`] sees it: its shape, and its
+/// kind without a borrow (an owned array for a view or a reference, a
+/// scalar for a reference to one).
+pub trait Shaped {
+    /// The operand's kind without its borrow.
+    type Owned: Operand;
+    /// The shape its adjoint is summed back to.
+    fn shape(&self) -> <Self::Owned as Operand>::Shape;
+}
+
+impl<T: Real> Shaped for T {
+    type Owned = T;
+    #[inline]
+    fn shape(&self) {}
+}
+
+macro_rules! shaped_reference {
+    ($($t:ty),*) => {$(
+        impl Shaped for &$t {
+            type Owned = $t;
+            #[inline]
+            fn shape(&self) {}
+        }
+    )*};
+}
+shaped_reference!(f32, f64);
+
+impl<A: Real, S: Data<Elem = A>, D: Dimension> Shaped for ArrayBase<S, D> {
+    type Owned = Array<A, D>;
+    #[inline]
+    fn shape(&self) -> D {
+        self.raw_dim()
+    }
+}
+
+impl<A: Real, S: Data<Elem = A>, D: Dimension> Shaped for &ArrayBase<S, D> {
+    type Owned = Array<A, D>;
+    #[inline]
+    fn shape(&self) -> D {
+        self.raw_dim()
+    }
+}
+
 /// The [`ShapeTape`] of `lhs + rhs`.
 #[inline]
-pub fn add_shapes<A: Operand, B: Operand>(
-    lhs: &A,
-    rhs: &B,
-) -> ShapeTape<A::Owned, B::Owned, false> {
+pub fn add_shapes<A: Shaped, B: Shaped>(lhs: &A, rhs: &B) -> ShapeTape<A::Owned, B::Owned, false> {
     ShapeTape {
-        lhs: lhs.shape_of(),
-        rhs: rhs.shape_of(),
+        lhs: lhs.shape(),
+        rhs: rhs.shape(),
     }
 }
 
 /// The [`ShapeTape`] of `lhs - rhs`.
 #[inline]
-pub fn sub_shapes<A: Operand, B: Operand>(lhs: &A, rhs: &B) -> ShapeTape<A::Owned, B::Owned, true> {
+pub fn sub_shapes<A: Shaped, B: Shaped>(lhs: &A, rhs: &B) -> ShapeTape<A::Owned, B::Owned, true> {
     ShapeTape {
-        lhs: lhs.shape_of(),
-        rhs: rhs.shape_of(),
+        lhs: lhs.shape(),
+        rhs: rhs.shape(),
     }
 }
 
