@@ -94,10 +94,10 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 /// - `if` / `else if` / `else` on any condition, `if let` on a value
 ///   without derivative, and `match` on a value
 ///   without derivative (an integer, an enum, a `bool`, a tuple of those;
-///   patterns may bind names, guards may test anything), as statements
-///   (assigning variables) and as expressions: the arm taken is
-///   differentiated (it keeps what its backward pass reads, which runs on
-///   it);
+///   patterns may bind names, guards may test anything and run once), as
+///   statements (assigning variables) and as expressions (of values or
+///   tuples): the arm taken is differentiated (it keeps what its backward
+///   pass reads, which runs on it);
 /// - `for` over constants (`for k in 0..w.len()`) or over the elements of an
 ///   argument (`for layer in &p.layers`), `while cond` and `loop`, with
 ///   values carried from one iteration to the next (scalars, arrays, tuples
@@ -126,11 +126,13 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   (`relu`, `sigmoid`, `softmax`, `softmax_cross_entropy`, ...), and of
 ///   `#[differentiable]` methods (`self.hidden.forward(&x)`): on a method,
 ///   `&self` differentiates like any argument and its gradient is a `Self`;
-/// - reads of fields and elements of arguments (`p.beta[0]`, `w[k]`), also
+/// - reads of fields and elements of arguments (`p.beta[0]`, `w[k]`; an
+///   index other than a literal or a name is computed once), also
 ///   as `*w.get(k)?`, `w.first().copied().unwrap()`, `w.last()` (of
 ///   arguments and of containers built in the body), unwrapped in place;
 /// - containers built in the body (`let mut v = vec![0.0; n];`,
-///   `Vec::new()`, `Array2::zeros(..)`, `vec![a, b]` and `[a, b]` of any values): writes `v[i] = e`, `v[i] += e`
+///   `Vec::new()`, `Array2::zeros(..)`, `vec![a, b]` and `[a, b]` of any
+///   values): writes `v[i] = e`, `v[i] += e`
 ///   (any compound operator), `a[[i, j]] = e`, `v.push(e)`, and reads `v[i]`,
 ///   with `e` active: each written element's adjoint goes to `e`, and what `=`
 ///   overwrote gets none. (Inside a loop, the container is one of the values
