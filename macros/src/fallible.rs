@@ -5,7 +5,9 @@
 //! become a *bail*, `::gradgen::__private::bail!(None)`, a `return` of the
 //! derivative's own entry point that the jump rewriting does not see (the
 //! derivative stops where the function stops: nothing is left to
-//! differentiate); any other returned expression `e` becomes `e?`. A `?`
+//! differentiate); any other returned expression `e` becomes `e?` (with
+//! the error pinned to the written error type, which `?` would otherwise
+//! leave to inference through `From`). A `?`
 //! inside the body stays as written: in generated code it leaves the entry
 //! point, which returns the same `Option` or `Result` around what it keeps.
 
