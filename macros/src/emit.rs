@@ -897,7 +897,7 @@ impl Body<'_> {
         let mut views = TokenStream::new();
         for stmt in &block.stmts {
             if let crate::ir::Stmt::Step(step) = stmt
-                && is_view(&step.op)
+                && is_view(self.func, &step.op)
             {
                 views.extend(self.forward_step(step));
             }
@@ -1803,8 +1803,18 @@ impl Body<'_> {
 
 /// Whether a step makes a view of a value, or borrows it: cheap to make
 /// again, and not to be kept apart from what it borrows.
-fn is_view(op: &Op) -> bool {
+fn is_view(func: &Func, op: &Op) -> bool {
     match op {
+        // `insert_axis` takes its receiver: an owned array gives an owned
+        // one, which is kept like any value (making it again would need
+        // the receiver it consumed).
+        Op::Method { rule, args, .. } if rule.name == "insert_axis" => match &args[0] {
+            Operand {
+                value: Value::Var(v),
+                borrowed: false,
+            } => made_by_view(func, &func.body, *v),
+            _ => true,
+        },
         Op::Method { rule, .. } => crate::rules::VIEWS.contains(&rule.name),
         Op::Const(tokens) => match syn::parse2::<syn::Expr>(tokens.clone()) {
             // Made again in the backward pass, code that may stop early
@@ -1818,6 +1828,19 @@ fn is_view(op: &Op) -> bool {
         },
         _ => false,
     }
+}
+
+/// Whether `v` is made by a view step somewhere in `block`.
+fn made_by_view(func: &Func, block: &crate::ir::Block, v: VarId) -> bool {
+    block.stmts.iter().any(|s| match s {
+        crate::ir::Stmt::Step(step) => step.out == v && is_view(func, &step.op),
+        crate::ir::Stmt::Branch(branch) => branch
+            .arms
+            .iter()
+            .any(|region| made_by_view(func, &region.block, v)),
+        crate::ir::Stmt::Loop(lp) => made_by_view(func, &lp.body.block, v),
+        crate::ir::Stmt::Verbatim(_) => false,
+    })
 }
 
 /// The backward passes of a branch's arms, and what each arm keeps for it.
@@ -1835,16 +1858,16 @@ struct ArmPasses {
 fn views_out_of_branches(func: &Func, block: &crate::ir::Block) -> Vec<VarId> {
     /// Whether `v` is a view made in `block`: by a step, or as the output
     /// of a branch of it whose arm made one.
-    fn made_view(block: &crate::ir::Block, v: VarId) -> bool {
+    fn made_view(func: &Func, block: &crate::ir::Block, v: VarId) -> bool {
         block.stmts.iter().any(|s| match s {
-            crate::ir::Stmt::Step(step) => step.out == v && is_view(&step.op),
+            crate::ir::Stmt::Step(step) => step.out == v && is_view(func, &step.op),
             crate::ir::Stmt::Branch(branch) => branch
                 .outs
                 .iter()
                 .position(|out| *out == v)
                 .is_some_and(|j| {
                     branch.arms.iter().any(|region| {
-                        matches!(region.results.get(j), Some(Value::Var(r)) if made_view(&region.block, *r))
+                        matches!(region.results.get(j), Some(Value::Var(r)) if made_view(func, &region.block, *r))
                     })
                 }),
             _ => false,
@@ -1854,7 +1877,7 @@ fn views_out_of_branches(func: &Func, block: &crate::ir::Block) -> Vec<VarId> {
     for stmt in &block.stmts {
         if let crate::ir::Stmt::Branch(branch) = stmt {
             for out in &branch.outs {
-                if func.vars[out.0].varied && made_view(block, *out) {
+                if func.vars[out.0].varied && made_view(func, block, *out) {
                     views.push(*out);
                 }
             }

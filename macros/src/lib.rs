@@ -93,7 +93,8 @@ pub fn derive_parameters(input: TokenStream) -> TokenStream {
 ///   or `return`;
 /// - `if` / `else if` / `else` on any condition, `if let` on a value
 ///   without derivative, and `match` on a value
-///   without derivative (an integer, an enum, a `bool`, a tuple of those;
+///   without derivative (an integer, an enum, a `bool`, a tuple of those,
+///   matched as a copy, so of a `Clone` type, or a reference: `match &o`;
 ///   patterns may bind names, guards may test anything and run once), as
 ///   statements (assigning variables) and as expressions (of values or
 ///   tuples): the arm taken is differentiated (it keeps what its backward

@@ -779,7 +779,10 @@ impl Lowering<'_> {
     /// their own, renaming them where generated code needs it.
     fn bind_constant_pattern(&mut self, pat: &Pat) -> Pat {
         let mut pat = pat.clone();
-        let mut renamer = PatternBinder { lowering: self };
+        let mut renamer = PatternBinder {
+            lowering: self,
+            renamed: HashMap::new(),
+        };
         renamer.visit_pat_mut(&mut pat);
         pat
     }
@@ -2477,6 +2480,22 @@ impl Lowering<'_> {
         if !varied {
             return self.constant(expr);
         }
+        // `Box::new(x)`, `Model::forward(&m, x)`: a function of a type.
+        let segments = &p.path.segments;
+        if segments.len() >= 2
+            && segments[segments.len() - 2]
+                .ident
+                .to_string()
+                .starts_with(|c: char| c.is_uppercase())
+        {
+            return self.reject(
+                p.span(),
+                format!(
+                    "`{}` is a function of a type, which cannot be differentiated: call a `#[differentiable]` function by its name or a `#[differentiable]` method with method syntax (`m.forward(x)`), or hold the value constant with `no_grad(...)`",
+                    p.to_token_stream().to_string().replace(' ', "")
+                ),
+            );
+        }
         let span = path
             .segments
             .last()
@@ -3031,9 +3050,11 @@ impl VisitMut for Resolver<'_, '_> {
     fn visit_item_mut(&mut self, _: &mut syn::Item) {}
 }
 
-/// Gives each name in a constant pattern a variable.
+/// Gives each name in a constant pattern a variable: one per name, which
+/// every alternative of an or-pattern (`A(k) | B(k)`) binds.
 struct PatternBinder<'l, 'a> {
     lowering: &'l mut Lowering<'a>,
+    renamed: HashMap<String, Ident>,
 }
 
 impl VisitMut for PatternBinder<'_, '_> {
@@ -3052,10 +3073,17 @@ impl VisitMut for PatternBinder<'_, '_> {
         if variant && p.subpat.is_none() && p.by_ref.is_none() && p.mutability.is_none() {
             return;
         }
-        let name = self.lowering.names.user(&p.ident);
-        let var = self.lowering.new_var(name.clone(), false);
-        self.lowering
-            .bind(&p.ident, Binding::Value(Value::Var(var).operand()));
+        let name = match self.renamed.get(&p.ident.to_string()) {
+            Some(name) => name.clone(),
+            None => {
+                let name = self.lowering.names.user(&p.ident);
+                let var = self.lowering.new_var(name.clone(), false);
+                self.lowering
+                    .bind(&p.ident, Binding::Value(Value::Var(var).operand()));
+                self.renamed.insert(p.ident.to_string(), name.clone());
+                name
+            }
+        };
         p.ident = name;
         p.mutability = None;
         if let Some((_, sub)) = &mut p.subpat {
