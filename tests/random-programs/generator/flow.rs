@@ -118,7 +118,7 @@ impl Generator<'_> {
         let targets: Vec<String> = self
             .locals
             .iter()
-            .filter(|l| l.flow)
+            .filter(|l| l.flow && l.ranges.len() == 1)
             .map(|l| l.name.clone())
             .collect();
         self.rng.pick(&targets).clone()
@@ -175,6 +175,18 @@ impl Generator<'_> {
     /// An update of a flow target; of one that constant code made, at
     /// times by constant code again (`v3 += 0.5 * (j as f64);`).
     fn update_target(&mut self) {
+        let pairs: Vec<String> = self
+            .locals
+            .iter()
+            .filter(|l| l.flow && l.ranges.len() == 2)
+            .map(|l| l.name.clone())
+            .collect();
+        if !pairs.is_empty() && self.rng.chance(0.8) {
+            let name = self.rng.pick(&pairs).clone();
+            let depth = 1 + self.rng.below(2);
+            self.update_pair(&name, depth);
+            return;
+        }
         let name = self.any_target();
         let constant = self.local_constant(&name, 0) && self.rng.chance(0.6);
         let compound = self.rng.chance(0.7);
@@ -375,7 +387,7 @@ impl Generator<'_> {
     /// keeps them there), so what a loop's body assumes holds for all.
     fn carry(&mut self) {
         for l in self.locals.iter_mut().filter(|l| l.flow) {
-            l.ranges = vec![Range::new(-CAP, CAP)];
+            l.ranges = vec![Range::new(-CAP, CAP); l.ranges.len()];
         }
     }
 

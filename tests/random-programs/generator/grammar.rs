@@ -588,8 +588,14 @@ pub enum Stmt {
         names: [String; 2],
         values: [Expr; 2],
     },
-    /// `let t = (e1, e2);`, read later as `t.0`, `t.1`.
-    LetPair { name: String, values: [Expr; 2] },
+    /// `let [mut] t = (e1, e2);`, read later as `t.0`, `t.1`.
+    LetPair {
+        name: String,
+        mutable: bool,
+        values: [Expr; 2],
+    },
+    /// `t = (e1, e2);` of a `let mut` pair, where `e1` and `e2` read it.
+    AssignPair { name: String, values: [Expr; 2] },
     /// `let name = { let inner = e; tail };` where `tail` reads `inner`.
     Block {
         name: String,
@@ -667,9 +673,9 @@ impl Stmt {
                 value.ops()
             }
             Stmt::Compound { value, .. } => 1 + value.ops(),
-            Stmt::LetTuple { values, .. } | Stmt::LetPair { values, .. } => {
-                values[0].ops() + values[1].ops()
-            }
+            Stmt::LetTuple { values, .. }
+            | Stmt::LetPair { values, .. }
+            | Stmt::AssignPair { values, .. } => values[0].ops() + values[1].ops(),
             Stmt::Block { value, tail, .. } => value.ops() + tail.ops(),
             Stmt::If { arms, otherwise } => {
                 arms.iter().map(|(c, b)| c.ops() + ops_of(b)).sum::<usize>()
@@ -709,9 +715,10 @@ impl Stmt {
     /// The outer names (floats and integers) the statement assigns to.
     fn assigned(&self, out: &mut Vec<String>) {
         match self {
-            Stmt::Assign { name, .. } | Stmt::Compound { name, .. } | Stmt::IntAdd { name, .. } => {
-                out.push(name.clone())
-            }
+            Stmt::Assign { name, .. }
+            | Stmt::Compound { name, .. }
+            | Stmt::IntAdd { name, .. }
+            | Stmt::AssignPair { name, .. } => out.push(name.clone()),
             _ => {
                 for s in self.blocks().into_iter().flatten() {
                     s.assigned(out);
@@ -999,6 +1006,9 @@ pub struct Generator<'r> {
 /// The range of every input (the test draws inputs from it).
 pub const INPUT_RANGE: Range = Range::new(-1.0, 1.0);
 
+/// How many flow targets are pairs.
+const PAIR_TARGETS: f64 = 0.5;
+
 /// How many helpers and programs return an `Option<f64>`.
 const FALLIBLE_HELPERS: f64 = 0.6;
 const FALLIBLE_PROGRAMS: f64 = 0.6;
@@ -1177,6 +1187,10 @@ impl<'r> Generator<'r> {
         for i in 0..self.locals.len() {
             if self.locals[i].mutable && !self.locals[i].mutated {
                 let name = self.locals[i].name.clone();
+                if self.locals[i].ranges.len() == 2 {
+                    self.update_pair(&name, 1);
+                    continue;
+                }
                 let (value, range) = self.expr(1, Any);
                 self.compound(&name, BinOp::Add, value, range);
             }
@@ -1386,6 +1400,7 @@ impl<'r> Generator<'r> {
         self.push_local(&name, vec![r0, r1], false, constants);
         self.body.push(Stmt::LetPair {
             name,
+            mutable: false,
             values: [v0, v1],
         });
     }
@@ -1414,6 +1429,15 @@ impl<'r> Generator<'r> {
     /// start from an active value (`e + x`), some from constant code
     /// (`let mut v: f64 = 0.5;`) that branches and loops may keep constant.
     fn flow_target(&mut self) {
+        // A scalar first (`any_target` picks among scalars), and with it
+        // maybe a pair.
+        let scalars = self.locals.iter().any(|l| l.flow && l.ranges.len() == 1);
+        if !scalars && self.rng.chance(PAIR_TARGETS) {
+            self.pair_target();
+        } else if scalars && self.rng.chance(PAIR_TARGETS) {
+            self.pair_target();
+            return;
+        }
         let (value, range) = if self.rng.chance(0.35) {
             self.constant_expr(1, Any)
         } else {
@@ -1430,6 +1454,73 @@ impl<'r> Generator<'r> {
         let name = self.fresh();
         self.let_local(name.clone(), true, value, range);
         self.local_mut(&name).flow = true;
+    }
+
+    /// `let mut t = (e1, e2);`: a pair branches and loops assign whole
+    /// (`t = (f(t.0), g(t.1));`), carried through loops and merged by
+    /// branches element by element.
+    fn pair_target(&mut self) {
+        let mut values = Vec::new();
+        let mut ranges = Vec::new();
+        for _ in 0..2 {
+            let (value, range) = self.expr(1, Any);
+            let input = self.rng.pick(&self.active).clone();
+            let (value, range) = self.fit(
+                Expr::Binary(BinOp::Add, Box::new(value), Box::new(Expr::Input(input))),
+                BinOp::Add.range(range, INPUT_RANGE),
+                Any,
+            );
+            values.push(value);
+            ranges.push(range);
+        }
+        let name = self.fresh_with("p");
+        let constants = vec![self.is_constant(&values[0]), self.is_constant(&values[1])];
+        self.push_local(&name, ranges, true, constants);
+        self.local_mut(&name).flow = true;
+        let [v0, v1]: [Expr; 2] = values.try_into().unwrap_or_else(|_| unreachable!());
+        self.body.push(Stmt::LetPair {
+            name,
+            mutable: true,
+            values: [v0, v1],
+        });
+    }
+
+    /// `t = (f(t.0), g(t.1));` of a pair flow target: each element a method
+    /// of an element (maybe the other one).
+    pub(super) fn update_pair(&mut self, name: &str, depth: usize) {
+        let ranges = self
+            .locals
+            .iter()
+            .find(|l| l.name == name)
+            .map(|l| l.ranges.clone())
+            .unwrap_or_default();
+        if ranges.len() != 2 {
+            return;
+        }
+        let mut values = Vec::new();
+        let mut new_ranges = Vec::new();
+        for i in 0..2 {
+            let from = if self.rng.chance(0.3) { 1 - i } else { i };
+            self.local_mut(name).read = true;
+            let current = Expr::TupleField(name.to_string(), from);
+            let (value, range) = self.method_of(current, ranges[from], depth);
+            let (value, range) = self.fit(value, range, Any);
+            values.push(value);
+            new_ranges.push(range);
+        }
+        let constants: Vec<bool> = values.iter().map(|v| self.is_constant(v)).collect();
+        let local = self.local_mut(name);
+        local.ranges = new_ranges;
+        local.mutated = true;
+        local.read = false;
+        for (c, now) in local.constants.iter_mut().zip(constants) {
+            *c &= now;
+        }
+        let [v0, v1]: [Expr; 2] = values.try_into().unwrap_or_else(|_| unreachable!());
+        self.body.push(Stmt::AssignPair {
+            name: name.to_string(),
+            values: [v0, v1],
+        });
     }
 
     /// `name op= e` (`compound`) or `name = f(name)`.

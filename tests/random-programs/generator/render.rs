@@ -252,9 +252,19 @@ fn stmt(stmt: &Stmt, dialect: Dialect, indent: usize) -> String {
             expr(&values[0], dialect),
             expr(&values[1], dialect)
         ),
-        Stmt::LetPair { name, values } => format!(
-            "let {name}{} = ({}, {});",
+        Stmt::LetPair {
+            name,
+            mutable,
+            values,
+        } => format!(
+            "let {}{name}{} = ({}, {});",
+            if *mutable { "mut " } else { "" },
             written_type(&[&values[0], &values[1]], dialect),
+            expr(&values[0], dialect),
+            expr(&values[1], dialect)
+        ),
+        Stmt::AssignPair { name, values } => format!(
+            "{name} = ({}, {});",
             expr(&values[0], dialect),
             expr(&values[1], dialect)
         ),

@@ -11,6 +11,8 @@
 //! as a statement and as an expression; and `let mut` integers and floats
 //! that constant code changes in branches and loops. Most programs and
 //! helpers return an `Option<f64>`: `return None;` from branches and loops,
+//! (and pairs, `let mut p4 = (.., ..);`, are assigned whole in branches and
+//! loops, carried and merged element by element),
 //! `return Some(..)`, and `?` on calls of helpers that return one; where a
 //! run stops early, `_grad` and the dual twin must stop too. A test counts
 //! the programs that show each construct, so none fades away unnoticed.
@@ -442,7 +444,21 @@ const CONSTRUCTS: &[Construct] = &[
     ("? on calls of helpers that return an Option", |s| {
         s.contains(")?")
     }),
+    ("pairs carried through a loop", |s| {
+        any_line(s, |l| pair_assigned(l.text) && l.loops() >= 1)
+    }),
+    ("pairs assigned in a branch", |s| {
+        any_line(s, |l| pair_assigned(l.text) && l.branches() >= 1)
+    }),
 ];
+
+/// Whether a line assigns a pair flow target: `p4 = (.., ..);`.
+fn pair_assigned(line: &str) -> bool {
+    line.split_once(" = (").is_some_and(|(name, _)| {
+        name.strip_prefix('p')
+            .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    })
+}
 
 /// How many programs must show each construct, so none fades away
 /// unnoticed when the weights or the generator change.
