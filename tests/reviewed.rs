@@ -1436,24 +1436,10 @@ mod r4_match {
 
 mod r4_match_fail {
     #![allow(unused_imports, clippy::all)]
+    use super::r4_match::{Outer, Sh};
     use crate::common::{assert_close, central_array, check};
     use gradgen::ndarray::{Array1, array};
     use gradgen::prelude::*;
-
-    #[derive(Clone, Copy)]
-    pub enum Sh {
-        A(f64),
-        B(f64, f64),
-        C,
-    }
-
-    #[derive(Clone)]
-    #[allow(dead_code)]
-    pub enum Outer {
-        In(Sh),
-        Pair(Option<f64>, f64),
-        Name(String),
-    }
 
     #[differentiable(wrt(x))]
     fn m2(x: f64, o: &Outer) -> f64 {

@@ -44,6 +44,9 @@ pub struct VarInfo {
     pub name: Ident,
     /// Whether it depends on an active argument.
     pub varied: bool,
+    /// Whether it is the value of a bail (`return None`): the arm that
+    /// makes it ends there.
+    pub diverges: bool,
 }
 
 /// A sequence of statements.

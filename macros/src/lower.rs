@@ -50,7 +50,6 @@ pub fn lower(
             .collect(),
         ret: sig.ret.clone(),
         flags: 0,
-        diverging: Vec::new(),
     };
     let mut params = Vec::new();
     for (i, arg) in sig.args.iter().enumerate() {
@@ -89,8 +88,6 @@ struct Lowering<'a> {
     ret: syn::Type,
     /// How many flags of jumps (see [`jumps::JUMPED`]) there are so far.
     flags: usize,
-    /// The variables of bails: an arm ends at them.
-    diverging: Vec<VarId>,
 }
 
 /// What each name of the user's is bound to, innermost scope last.
@@ -106,8 +103,15 @@ fn poison() -> Binding {
     unit()
 }
 
-fn is_poison(binding: &Binding) -> bool {
+/// Whether a binding is [`unit`] (or [`poison`], which is the same).
+fn is_unit(binding: &Binding) -> bool {
     matches!(binding, Binding::Value(Operand { value: Value::Const(t), .. }) if t.to_string() == "()")
+}
+
+/// The value of code that does not end (an arm after `return None;`):
+/// of any type, never made.
+fn never() -> Value {
+    Value::Const(quote!(::gradgen::__private::never()))
 }
 
 impl Lowering<'_> {
@@ -136,7 +140,11 @@ impl Lowering<'_> {
     }
 
     fn new_var(&mut self, name: Ident, varied: bool) -> VarId {
-        self.vars.push(VarInfo { name, varied });
+        self.vars.push(VarInfo {
+            name,
+            varied,
+            diverges: false,
+        });
         VarId(self.vars.len() - 1)
     }
 
@@ -286,7 +294,7 @@ impl Lowering<'_> {
         if fallible::stops_early(expr) {
             let out = self.push_step(None, Op::Const(tokens), None, expr_span(expr));
             if matches!(expr, Expr::Macro(m) if fallible::is_bail(&m.mac)) {
-                self.diverging.push(out);
+                self.vars[out.0].diverges = true;
             }
             return Binding::Value(Value::Var(out).operand());
         }
@@ -393,9 +401,7 @@ impl Lowering<'_> {
             }
             .is_some_and(|m| fallible::is_bail(m) || fallible::diverges(m));
             if ends_nothing {
-                return Binding::Value(
-                    Value::Const(quote!(::gradgen::__private::never())).operand(),
-                );
+                return Binding::Value(never().operand());
             }
             i += 1;
         }
@@ -598,32 +604,7 @@ impl Lowering<'_> {
             // (`{y:>width$.prec$}`): those are captures too.
             let close = rest.find('}').unwrap_or(rest.len()).max(end);
             let spec = self.resolve_spec(&rest[end..close], own, named, &mut extra, &mut changed);
-            let binding = match self.lookup(name) {
-                Some(b)
-                    if !own(name)
-                        && !named.iter().any(|n| n == name)
-                        && syn::parse_str::<Ident>(name).is_ok() =>
-                {
-                    Some(self.binding_tokens(b))
-                }
-                _ => None,
-            };
-            match binding
-                .as_ref()
-                .map(|t| (syn::parse2::<Ident>(t.clone()), t))
-            {
-                Some((Ok(ident), _)) => {
-                    changed |= ident != name;
-                    out.push_str(&ident.to_string());
-                }
-                Some((Err(_), tokens)) => {
-                    if !extra.iter().any(|(n, _)| n == name) {
-                        extra.push((name.to_string(), tokens.clone()));
-                    }
-                    out.push_str(name);
-                }
-                None => out.push_str(name),
-            }
+            out.push_str(&self.capture(name, own, named, &mut extra, &mut changed));
             out.push_str(&spec);
             rest = &rest[close..];
         }
@@ -653,23 +634,8 @@ impl Lowering<'_> {
                 word.push(c);
                 continue;
             }
-            if c == '$'
-                && syn::parse_str::<Ident>(&word).is_ok()
-                && !own(&word)
-                && !named.contains(&word)
-                && let Some(b) = self.lookup(&word)
-            {
-                let tokens = self.binding_tokens(b);
-                match syn::parse2::<Ident>(tokens.clone()) {
-                    Ok(ident) => {
-                        *changed |= ident != word;
-                        word = ident.to_string();
-                    }
-                    Err(_) if !extra.iter().any(|(n, _)| *n == word) => {
-                        extra.push((word.clone(), tokens));
-                    }
-                    Err(_) => {}
-                }
+            if c == '$' {
+                word = self.capture(&word, own, named, extra, changed);
             }
             out.push_str(&word);
             word.clear();
@@ -677,6 +643,42 @@ impl Lowering<'_> {
         }
         out.push_str(&word);
         out
+    }
+
+    /// A name a format string captures, as the string must spell it: what
+    /// generated code calls the variable, or the name itself, passed as a
+    /// named argument (in `extra`) where it stands for an expression, or
+    /// left alone (the code's own names, named arguments, other text).
+    fn capture(
+        &self,
+        name: &str,
+        own: &dyn Fn(&str) -> bool,
+        named: &[String],
+        extra: &mut Vec<(String, TokenStream)>,
+        changed: &mut bool,
+    ) -> String {
+        let binding = match self.lookup(name) {
+            Some(b)
+                if !own(name)
+                    && !named.iter().any(|n| n == name)
+                    && syn::parse_str::<Ident>(name).is_ok() =>
+            {
+                self.binding_tokens(b)
+            }
+            _ => return name.to_string(),
+        };
+        match syn::parse2::<Ident>(binding.clone()) {
+            Ok(ident) => {
+                *changed |= ident != name;
+                ident.to_string()
+            }
+            Err(_) => {
+                if !extra.iter().any(|(n, _)| n == name) {
+                    extra.push((name.to_string(), binding));
+                }
+                name.to_string()
+            }
+        }
     }
 
     fn local(&mut self, local: &syn::Local) {
@@ -805,7 +807,7 @@ impl Lowering<'_> {
                 }
             }
             (Pat::Type(pt), binding) => self.bind_pattern(&pt.pat, binding),
-            (Pat::Tuple(t), binding) if is_poison(&binding) => {
+            (Pat::Tuple(t), binding) if is_unit(&binding) => {
                 // The value was rejected and reported already: bind the
                 // names to the stand-in so nothing else is reported.
                 for p in &t.elems {
@@ -1045,11 +1047,11 @@ impl Lowering<'_> {
     /// `panic!` and its kin.
     fn diverges(&self, value: &Value) -> bool {
         match value {
-            Value::Var(v) => self.diverging.contains(v),
+            Value::Var(v) => self.vars[v.0].diverges,
             Value::Const(tokens) => {
                 syn::parse2::<syn::ExprMacro>(tokens.clone())
                     .is_ok_and(|m| fallible::is_bail(&m.mac) || fallible::diverges(&m.mac))
-                    || tokens.to_string() == quote!(::gradgen::__private::never()).to_string()
+                    || matches!(never(), Value::Const(n) if n.to_string() == tokens.to_string())
             }
             Value::Place(_) => false,
         }
@@ -1356,7 +1358,7 @@ impl Lowering<'_> {
             Expr::Macro(m) if fallible::is_bail(&m.mac) => {
                 let tokens = self.resolve(expr);
                 let out = self.push_step(None, Op::Const(tokens), None, expr_span(expr));
-                self.diverging.push(out);
+                self.vars[out.0].diverges = true;
                 Binding::Value(Value::Var(out).operand())
             }
             Expr::Try(t) => {
@@ -1578,7 +1580,6 @@ impl Lowering<'_> {
         let mut out_vars = Vec::new();
         let mut value = unit();
         for (k, (name, values)) in outs.into_iter().enumerate() {
-            let is_unit = |b: &Binding| matches!(b, Binding::Value(Operand { value: Value::Const(c), .. }) if c.to_string() == "()");
             if k == 0 && values.iter().all(is_unit) {
                 continue;
             }
@@ -1625,7 +1626,6 @@ impl Lowering<'_> {
                     Binding::Value(o)
                         if matches!(shape, Binding::Tuple(_)) && self.diverges(&o.value) =>
                     {
-                        let never = quote!(::gradgen::__private::never());
                         let mut leaves = Vec::new();
                         flatten(&shape, &mut leaves);
                         let first = match &o.value {
@@ -1635,7 +1635,7 @@ impl Lowering<'_> {
                             other => other.clone(),
                         };
                         let leaves = std::iter::once(first)
-                            .chain(std::iter::repeat(Value::Const(never)))
+                            .chain(std::iter::repeat(never()))
                             .take(leaves.len());
                         rebuild(&shape, &mut leaves.into_iter())
                     }
@@ -1800,7 +1800,6 @@ impl Lowering<'_> {
                 (*this.names, *this.errors, this.scopes) =
                     (saved.0.clone(), saved.1.clone(), saved.3.clone());
                 this.vars.truncate(saved.2);
-                this.diverging.retain(|v| v.0 < saved.2);
             };
             let lp = match lowered {
                 Ok(lp) => lp,

@@ -245,29 +245,23 @@ fn stmt(stmt: &Stmt, dialect: Dialect, indent: usize) -> String {
             format!("{name} {}= {};", op.token(), expr(value, dialect))
         }
         Stmt::LetTuple { names, values } => format!(
-            "let ({}, {}){} = ({}, {});",
+            "let ({}, {}){} = {};",
             names[0],
             names[1],
             written_type(&[&values[0], &values[1]], dialect),
-            expr(&values[0], dialect),
-            expr(&values[1], dialect)
+            pair(values, dialect)
         ),
         Stmt::LetPair {
             name,
             mutable,
             values,
         } => format!(
-            "let {}{name}{} = ({}, {});",
+            "let {}{name}{} = {};",
             if *mutable { "mut " } else { "" },
             written_type(&[&values[0], &values[1]], dialect),
-            expr(&values[0], dialect),
-            expr(&values[1], dialect)
+            pair(values, dialect)
         ),
-        Stmt::AssignPair { name, values } => format!(
-            "{name} = ({}, {});",
-            expr(&values[0], dialect),
-            expr(&values[1], dialect)
-        ),
+        Stmt::AssignPair { name, values } => format!("{name} = {};", pair(values, dialect)),
         Stmt::Block {
             name,
             inner,
@@ -305,6 +299,15 @@ fn stmt(stmt: &Stmt, dialect: Dialect, indent: usize) -> String {
         Stmt::Match { on, arms } => match_stmt(on, arms, dialect, indent),
         Stmt::LetMatch { name, on, arms } => let_match(name, on, arms, dialect, indent),
     }
+}
+
+/// `(e1, e2)`.
+fn pair(values: &[Expr; 2], dialect: Dialect) -> String {
+    format!(
+        "({}, {})",
+        expr(&values[0], dialect),
+        expr(&values[1], dialect)
+    )
 }
 
 /// `if c { .. } else if c2 { .. } else { .. }`.
